@@ -1,0 +1,273 @@
+"""The linear-operator interface shared by every forward model of the course.
+
+An operator ``A`` maps a batch ``x`` of shape ``(B, *domain_shape)`` to a batch
+``A(x)`` of shape ``(B, *range_shape)``; ``A.H(y)`` applies the exact adjoint.
+Operators are ``torch.nn.Module`` s (so ``.to(device)`` moves their masks and
+matrices), work in float32/float64 and complex64/complex128 and are
+differentiable.
+
+Real and complex spaces. An operator declares whether its domain and range are
+complex. A *real-domain* operator (Radon, Blur, Hadamard, ...) accepts only real
+input; its adjoint is the adjoint for the real inner product ``Re <u, v>``. A
+*complex-domain* operator (Fourier) accepts real or complex input and its
+adjoint returns complex output.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+
+from .. import device as _device
+
+
+class LinearOperator(torch.nn.Module):
+    """Base class: subclasses implement ``_forward`` and ``_adjoint`` on checked batches.
+
+    Parameters
+    ----------
+    domain_shape : sequence of int
+        Shape of one input, without the batch dimension, e.g. ``(1, 64, 64)``.
+    range_shape : sequence of int
+        Shape of one output, without the batch dimension, e.g. ``(673,)``.
+    domain_complex, range_complex : bool
+        Whether the domain/range are complex vector spaces.
+    """
+
+    def __init__(self, domain_shape: Sequence[int], range_shape: Sequence[int], *,
+                 domain_complex: bool = False, range_complex: bool = False) -> None:
+        super().__init__()
+        self.domain_shape = tuple(int(s) for s in domain_shape)
+        self.range_shape = tuple(int(s) for s in range_shape)
+        self.domain_complex = bool(domain_complex)
+        self.range_complex = bool(range_complex)
+
+    # -- to be implemented by subclasses -------------------------------------------------
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _adjoint(self, y: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- public interface -----------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the operator to a batch ``x`` of shape ``(B, *domain_shape)``."""
+        self._check(x, "x", self.domain_shape, self.domain_complex)
+        return self._forward(x)
+
+    def adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        """Apply the adjoint to a batch ``y`` of shape ``(B, *range_shape)``."""
+        self._check(y, "y", self.range_shape, self.range_complex)
+        return self._adjoint(y)
+
+    @property
+    def H(self) -> "LinearOperator":
+        """The adjoint as an operator: ``A.H(y)``, ``A.H.H`` is ``A`` again."""
+        return AdjointOperator(self)
+
+    def norm(self, *, n_iter: int = 200, tol: float = 1e-7, seed: int = 0) -> float:
+        """Operator 2-norm ``||A||`` (largest singular value; not its square).
+
+        Estimated by power iteration on ``A^H A`` in float64; subclasses with a
+        known norm override this.
+        """
+        x = _device.randn(1, *self.domain_shape, seed=seed, dtype=self._dtype(self.domain_complex))
+        x = x.to(self._buffer_device())
+        x = x / x.norm()
+        estimate = 0.0
+        with torch.no_grad():
+            for _ in range(n_iter):
+                z = self.adjoint(self.forward(x))
+                new = float(z.norm())
+                if new == 0.0:
+                    return 0.0
+                x = z / new
+                if abs(new - estimate) <= tol * new:
+                    estimate = new
+                    break
+                estimate = new
+        return math.sqrt(estimate)
+
+    def to_dense(self, dtype: torch.dtype | None = None) -> torch.Tensor:
+        """The matrix of the operator, shape ``(prod(range_shape), prod(domain_shape))``.
+
+        Column ``j`` is ``A(e_j)``. Only for small sizes (teaching and tests).
+        """
+        n = math.prod(self.domain_shape)
+        if n > 65536:
+            raise ValueError(f"to_dense is meant for small operators; the domain has {n} > 65536 entries")
+        if dtype is None:
+            dtype = self._dtype(self.domain_complex)
+        columns = []
+        eye = torch.eye(n, dtype=dtype, device=self._buffer_device())
+        for start in range(0, n, 1024):
+            block = eye[start:start + 1024].reshape(-1, *self.domain_shape)
+            columns.append(self.forward(block).reshape(block.shape[0], -1))
+        return torch.cat(columns, dim=0).T
+
+    def __matmul__(self, other: "LinearOperator") -> "LinearOperator":
+        if not isinstance(other, LinearOperator):
+            return NotImplemented
+        return ComposedOperator(self, other)
+
+    def __mul__(self, scalar: float) -> "LinearOperator":
+        return ScaledOperator(self, scalar)
+
+    __rmul__ = __mul__
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _buffer_device(self) -> torch.device:
+        for t in list(self.buffers()) + list(self.parameters()):
+            return t.device
+        return torch.device("cpu")
+
+    @staticmethod
+    def _dtype(complex_: bool, precision: int = 64) -> torch.dtype:
+        if precision == 64:
+            return torch.complex128 if complex_ else torch.float64
+        return torch.complex64 if complex_ else torch.float32
+
+    def _check(self, t: torch.Tensor, name: str, shape: tuple[int, ...], complex_: bool) -> None:
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        if tuple(t.shape[1:]) != shape or t.ndim != len(shape) + 1:
+            raise ValueError(
+                f"{name} must have shape (B, {', '.join(map(str, shape))}) for {type(self).__name__}, "
+                f"got {tuple(t.shape)}"
+            )
+        if t.is_complex() and not complex_:
+            raise TypeError(
+                f"{name} must be real for {type(self).__name__} (a real-valued space), got dtype {t.dtype}"
+            )
+        if not (t.is_floating_point() or t.is_complex()):
+            raise TypeError(f"{name} must be a floating-point or complex tensor, got dtype {t.dtype}")
+
+    def extra_repr(self) -> str:
+        return f"domain={self.domain_shape}, range={self.range_shape}"
+
+
+class AdjointOperator(LinearOperator):
+    """The adjoint ``A^H`` of an operator, itself an operator."""
+
+    def __init__(self, op: LinearOperator) -> None:
+        super().__init__(op.range_shape, op.domain_shape,
+                         domain_complex=op.range_complex, range_complex=op.domain_complex)
+        self.op = op
+
+    # Check the input through the wrapped operator, so that A.H(y) errors name `y` and A.
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        return self.op.adjoint(y)
+
+    def adjoint(self, x: torch.Tensor) -> torch.Tensor:
+        return self.op.forward(x)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.op._adjoint(x)
+
+    def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        return self.op._forward(y)
+
+    @property
+    def H(self) -> LinearOperator:
+        return self.op
+
+    def norm(self, **kwargs) -> float:
+        return self.op.norm(**kwargs)
+
+
+class ComposedOperator(LinearOperator):
+    """The composition ``A @ B``: ``x -> A(B(x))``."""
+
+    def __init__(self, outer: LinearOperator, inner: LinearOperator) -> None:
+        if inner.range_shape != outer.domain_shape:
+            raise ValueError(
+                f"cannot compose: the inner operator's range {inner.range_shape} differs from "
+                f"the outer operator's domain {outer.domain_shape}"
+            )
+        super().__init__(inner.domain_shape, outer.range_shape,
+                         domain_complex=inner.domain_complex, range_complex=outer.range_complex)
+        self.outer = outer
+        self.inner = inner
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.outer(self.inner(x))
+
+    def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        z = self.outer.adjoint(y)
+        if z.is_complex() and not self.inner.range_complex:
+            z = z.real  # adjoint for the real inner product of the inner operator's range
+        return self.inner.adjoint(z)
+
+
+class ScaledOperator(LinearOperator):
+    """``c * A`` for a real scalar ``c``."""
+
+    def __init__(self, op: LinearOperator, scalar: float) -> None:
+        if not isinstance(scalar, (int, float)) or isinstance(scalar, bool):
+            raise TypeError(f"scalar must be a real number, got {type(scalar).__name__}")
+        super().__init__(op.domain_shape, op.range_shape,
+                         domain_complex=op.domain_complex, range_complex=op.range_complex)
+        self.op = op
+        self.scalar = float(scalar)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scalar * self.op(x)
+
+    def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        return self.scalar * self.op.adjoint(y)
+
+    def norm(self, **kwargs) -> float:
+        return abs(self.scalar) * self.op.norm(**kwargs)
+
+
+class Identity(LinearOperator):
+    """The identity on ``shape`` (real or complex)."""
+
+    def __init__(self, shape: Sequence[int], *, complex: bool = False) -> None:
+        super().__init__(shape, shape, domain_complex=complex, range_complex=complex)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        return y
+
+    def norm(self, **kwargs) -> float:
+        return 1.0
+
+
+def _inner(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Complex inner product ``sum(conj(u) * v)`` (the ordinary dot product for real tensors)."""
+    if u.is_complex() or v.is_complex():
+        return torch.sum(u.conj() * v) if u.is_complex() else torch.sum(u * v)
+    return torch.sum(u * v)
+
+
+def dot_test(op: LinearOperator, *, seed: int = 0, dtype: torch.dtype = torch.float64) -> float:
+    """Relative adjoint mismatch ``|<Ax, y> - <x, A^H y>| / (||Ax|| ||y||)`` on random ``x, y``.
+
+    ``x`` and ``y`` are complex where the operator's domain/range are complex. On a
+    real domain the real inner product ``Re <u, v>`` is compared. ``dtype`` sets the
+    precision: torch.float32 or torch.float64.
+
+    Examples
+    --------
+    >>> from tk_lessons.operators import Identity, dot_test
+    >>> dot_test(Identity((1, 4, 4))) < 1e-12
+    True
+    """
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    precision = 64 if dtype == torch.float64 else 32
+    gen = _device.generator(seed)
+    dev = op._buffer_device()
+    x = torch.randn(1, *op.domain_shape, generator=gen, dtype=op._dtype(op.domain_complex, precision)).to(dev)
+    y = torch.randn(1, *op.range_shape, generator=gen, dtype=op._dtype(op.range_complex, precision)).to(dev)
+    lhs = _inner(op(x), y)
+    rhs = _inner(x, op.adjoint(y))
+    if not op.domain_complex:
+        lhs, rhs = lhs.real, rhs.real
+    scale = float(op(x).norm() * y.norm()) or 1.0
+    return float((lhs - rhs).abs()) / scale
