@@ -56,3 +56,8 @@ def to_ipynb_text(nb: nbformat.NotebookNode) -> str:
             cell.outputs = []
             cell.execution_count = None
     return jupytext.writes(nb, fmt="ipynb")
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the repository root when it lies inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, colab_cell, read_myst, to_ipynb_text  # noqa: E402
+from _common import ROOT, colab_cell, display_path, read_myst, to_ipynb_text  # noqa: E402
 
 SOURCE_DIR = ROOT / "exercises" / "source"
 STUDENT_DIR = ROOT / "exercises" / "student"
@@ -118,10 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(target)
         if not args.check:
             target.write_text(text)
-            print(f"wrote {target.relative_to(ROOT)}")
+            print(f"wrote {display_path(target)}")
     if args.check and stale:
         print("out of sync (run `python tools/make_student.py`):",
-              *[str(t.relative_to(ROOT)) for t in stale], sep="\n  ")
+              *[display_path(t) for t in stale], sep="\n  ")
         return 1
     return 0
 

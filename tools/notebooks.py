@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, colab_cell, is_notebook_source, read_myst, to_ipynb_text  # noqa: E402
+from _common import (ROOT, colab_cell, display_path, is_notebook_source, read_myst,  # noqa: E402
+                     to_ipynb_text)
 
 
 def sources(root: Path = ROOT / "book") -> list[Path]:
@@ -43,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(twin)
         if not args.check:
             twin.write_text(text)
-            print(f"wrote {twin.relative_to(ROOT)}")
+            print(f"wrote {display_path(twin)}")
     if args.check and stale:
-        print("out of sync (run `python tools/notebooks.py`):", *[str(t.relative_to(ROOT)) for t in stale],
+        print("out of sync (run `python tools/notebooks.py`):", *[display_path(t) for t in stale],
               sep="\n  ")
         return 1
     return 0
