@@ -65,7 +65,12 @@ class LinearOperator(torch.nn.Module):
     @property
     def H(self) -> "LinearOperator":
         """The adjoint as an operator: ``A.H(y)``, ``A.H.H`` is ``A`` again."""
-        return AdjointOperator(self)
+        # Built once: creating a Module costs ~15 us per call. Kept in __dict__, outside
+        # the module tree, because a registered child would make the cycle A -> A.H -> A.
+        adjoint = self.__dict__.get("_adjoint_operator")
+        if adjoint is None:
+            adjoint = self.__dict__["_adjoint_operator"] = AdjointOperator(self)
+        return adjoint
 
     def norm(self, *, n_iter: int = 200, tol: float = 1e-7, seed: int = 0) -> float:
         """Operator 2-norm ``||A||`` (largest singular value; not its square).
