@@ -36,6 +36,10 @@ class LinearOperator(torch.nn.Module):
         Whether the domain/range are complex vector spaces.
     """
 
+    #: True when ``A A^H = I``: then ``A^H`` is the pseudo-inverse and ``I - A^H A`` is exactly the
+    #: projector onto the kernel (``tk.kernel.project`` uses this).
+    orthonormal_rows: bool = False
+
     def __init__(self, domain_shape: Sequence[int], range_shape: Sequence[int], *,
                  domain_complex: bool = False, range_complex: bool = False) -> None:
         super().__init__()

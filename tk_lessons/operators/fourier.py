@@ -48,6 +48,8 @@ class SubsampledFourier(LinearOperator):
     torch.Size([2, 1, 8, 8])
     """
 
+    orthonormal_rows = True  # A A^H = I
+
     def __init__(self, mask: torch.Tensor) -> None:
         _validate.bool_mask("mask", mask, ndims=(1, 2))
         shape = tuple(mask.shape)

@@ -137,6 +137,8 @@ class SubsampledHadamard(LinearOperator):
     torch.Size([2, 16])
     """
 
+    orthonormal_rows = True  # A A^H = I
+
     def __init__(self, mask: torch.Tensor, *, ordering: str = "sequency") -> None:
         _validate.bool_mask("mask", mask, ndims=(1, 2))
         _check_ordering(ordering)

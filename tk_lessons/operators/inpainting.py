@@ -39,6 +39,8 @@ class Inpainting(LinearOperator):
     tensor([[[1., 0., 3., 4.]]])
     """
 
+    orthonormal_rows = True  # A A^H = I
+
     def __init__(self, mask: torch.Tensor) -> None:
         _validate.bool_mask("mask", mask, ndims=(1, 2))
         index = mask.flatten().nonzero().squeeze(1)
