@@ -29,12 +29,13 @@ def test_wheel_contains_every_subpackage_and_package_data(tmp_path):
 
 
 def test_pip_installs_from_a_git_url(tmp_path):
+    # `file://localhost/...`: older pips reject a file URL without a host in a PEP 508 requirement
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if head.returncode != 0:
         pytest.skip("not a git checkout")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), f"tk-lessons @ git+file://{ROOT}@{head.stdout.strip()}"],
+                    "--target", str(target), f"tk-lessons @ git+file://localhost{ROOT}@{head.stdout.strip()}"],
                    check=True, capture_output=True)
     code = "import tk_lessons, sys; print(tk_lessons.__file__)"
     out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(target)}, cwd=tmp_path,
