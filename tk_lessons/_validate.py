@@ -101,3 +101,10 @@ def choice(name: str, value: Any, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value
+
+
+def function(name: str, value: Any, what: str = "a callable") -> Any:
+    """Return ``value`` unless it is not callable (then raise ``TypeError``); ``what`` says what it should be."""
+    if not callable(value):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} ({value!r:.60})")
+    return value

@@ -54,6 +54,14 @@ def test_matches_shifted_fft_on_a_batch():
 
 
 @pytest.mark.parametrize("shape", SHAPES)
+def test_real_input_path_matches_complex_path(shape):
+    # real input uses rfft and the Hermitian symmetry; complex input the full fft
+    A = operator(shape, seed=4)
+    x = torch.randn(3, *A.domain_shape, dtype=torch.float64)
+    torch.testing.assert_close(A(x), A(x.to(torch.complex128)), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 def test_dot_test(shape):
     A = operator(shape)
     assert dot_test(A, dtype=torch.float32) <= 1e-5

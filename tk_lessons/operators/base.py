@@ -79,9 +79,16 @@ class LinearOperator(torch.nn.Module):
     def norm(self, *, n_iter: int = 200, tol: float = 1e-7, seed: int = 0) -> float:
         """Operator 2-norm ``||A||`` (largest singular value; not its square).
 
-        Estimated by power iteration on ``A^H A`` in float64; subclasses with a
-        known norm override this.
+        Estimated by power iteration on ``A^H A`` in float64 and cached (operators do
+        not change after construction); subclasses with a known norm override this.
         """
+        cache = self.__dict__.setdefault("_norm_cache", {})
+        key = (n_iter, tol, seed)
+        if key not in cache:
+            cache[key] = self._power_iteration(n_iter, tol, seed)
+        return cache[key]
+
+    def _power_iteration(self, n_iter: int, tol: float, seed: int) -> float:
         x = _device.randn(1, *self.domain_shape, seed=seed, dtype=self._dtype(self.domain_complex))
         x = x.to(self._buffer_device())
         x = x / x.norm()

@@ -17,6 +17,14 @@ from .. import _validate
 from .base import LinearOperator
 
 
+def _flat_index(indices: list[torch.Tensor], shape: tuple[int, ...]) -> torch.Tensor:
+    """Row-major flat index of the multi-indices ``indices`` (one tensor per axis) in ``shape``."""
+    flat = torch.zeros_like(indices[0])
+    for index, n in zip(indices, shape):
+        flat = flat * n + index
+    return flat
+
+
 class SubsampledFourier(LinearOperator):
     """Unitary centred DFT followed by sampling on a mask; measurements packed as ``(B, m)``.
 
@@ -60,15 +68,16 @@ class SubsampledFourier(LinearOperator):
         # (s = N // 2) times the phase exp(2 pi i k s / N) from moving the origin by s.
         # So we take one plain FFT, read the m wanted entries and fix their phases:
         # no fftshift/ifftshift copies of the whole grid, on the way in or out.
-        index = torch.zeros(selected.shape[0], dtype=torch.long)
-        angle = torch.zeros(selected.shape[0], dtype=torch.float64)
-        for axis, n in enumerate(shape):
-            s = n // 2
-            k = selected[:, axis] - s                        # signed frequency
-            index = index * n + k % n                        # flat index in the uncentred FFT
-            angle += 2 * math.pi * (k * s % n).double() / n
+        freqs = [(selected[:, axis] - n // 2) % n for axis, n in enumerate(shape)]   # uncentred indices
+        angle = sum(2 * math.pi * (f * (n // 2) % n).double() / n for f, n in zip(freqs, shape))   # k = f mod n
+        # Real input has a Hermitian spectrum, X[-k] = conj(X[k]): rfft computes only the half
+        # with last index <= N // 2 (twice as fast); the other entries are conjugates of the mirrored ones.
+        conjugate = freqs[-1] > shape[-1] // 2
+        mirrored = [torch.where(conjugate, -f % n, f) for f, n in zip(freqs, shape)]
         self.register_buffer("_mask", mask.detach().clone())
-        self.register_buffer("_index", index)
+        self.register_buffer("_index", _flat_index(freqs, shape))
+        self.register_buffer("_half_index", _flat_index(mirrored, (*shape[:-1], shape[-1] // 2 + 1)))
+        self.register_buffer("_conjugate", conjugate)
         # (re, im) pairs, so that Module.to(dtype) keeps a valid (real) buffer
         self.register_buffer("_phase", torch.stack((torch.cos(angle), torch.sin(angle)), dim=-1))
         self._dims = tuple(range(-len(shape), 0))
@@ -87,17 +96,25 @@ class SubsampledFourier(LinearOperator):
         real = torch.float64 if dtype == torch.complex128 else torch.float32
         return torch.view_as_complex(self._phase.to(real))
 
+    # gather/scatter along dim 1 are ~3x faster than advanced indexing k_space[:, index]
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        k_space = torch.fft.fftn(x, dim=self._dims, norm="ortho").reshape(x.shape[0], -1)
-        y = k_space[:, self._index]
+        batch = x.shape[0]
+        if x.is_complex():
+            k_space = torch.fft.fftn(x, dim=self._dims, norm="ortho").reshape(batch, -1)
+            y = k_space.gather(1, self._index.expand(batch, -1))
+        else:
+            half = torch.fft.rfftn(x, dim=self._dims, norm="ortho").reshape(batch, -1)
+            y = half.gather(1, self._half_index.expand(batch, -1))
+            y = torch.where(self._conjugate, y.conj(), y)
         return y * self._phases(y.dtype)
 
     def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
         if not y.is_complex():
             y = y.to(torch.complex128 if y.dtype == torch.float64 else torch.complex64)
-        k_space = torch.zeros(y.shape[0], math.prod(self.domain_shape), dtype=y.dtype, device=y.device)
-        k_space[:, self._index] = y * self._phases(y.dtype).conj()   # zero filling
-        k_space = k_space.reshape(y.shape[0], *self.domain_shape)
+        batch = y.shape[0]
+        k_space = torch.zeros(batch, math.prod(self.domain_shape), dtype=y.dtype, device=y.device)
+        k_space.scatter_(1, self._index.expand(batch, -1), y * self._phases(y.dtype).conj())
+        k_space = k_space.reshape(batch, *self.domain_shape)        # zero-filled k-space
         return torch.fft.ifftn(k_space, dim=self._dims, norm="ortho")
 
     def zero_fill(self, y: torch.Tensor) -> torch.Tensor:

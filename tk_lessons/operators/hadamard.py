@@ -176,11 +176,12 @@ class SubsampledHadamard(LinearOperator):
         return x
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._transform(x).reshape(x.shape[0], -1)[:, self._index]
+        coeffs = self._transform(x).reshape(x.shape[0], -1)
+        return coeffs.gather(1, self._index.expand(x.shape[0], -1))
 
     def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
         coeffs = torch.zeros(y.shape[0], math.prod(self.domain_shape), dtype=y.dtype, device=y.device)
-        coeffs[:, self._index] = y
+        coeffs.scatter_(1, self._index.expand(y.shape[0], -1), y)
         return self._transform(coeffs.reshape(y.shape[0], *self.domain_shape))
 
     def norm(self, **kwargs) -> float:

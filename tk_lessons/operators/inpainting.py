@@ -59,11 +59,11 @@ class Inpainting(LinearOperator):
         return self.range_shape[0]
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(x.shape[0], -1)[:, self._index]
+        return x.reshape(x.shape[0], -1).gather(1, self._index.expand(x.shape[0], -1))
 
     def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
         x = torch.zeros(y.shape[0], math.prod(self.domain_shape), dtype=y.dtype, device=y.device)
-        x[:, self._index] = y
+        x.scatter_(1, self._index.expand(y.shape[0], -1), y)
         return x.reshape(y.shape[0], *self.domain_shape)
 
     def norm(self, **kwargs) -> float:

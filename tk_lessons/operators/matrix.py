@@ -68,8 +68,11 @@ class MatrixOperator(LinearOperator):
         return (y @ mat.conj()).reshape(y.shape[0], *self.domain_shape)
 
     def norm(self, **kwargs) -> float:
-        return float(torch.linalg.matrix_norm(self.matrix.to(torch.complex128 if self.matrix.is_complex()
-                                                              else torch.float64), 2))
+        """The largest singular value of the matrix (computed once, then cached)."""
+        if "_norm" not in self.__dict__:
+            wide = torch.complex128 if self.matrix.is_complex() else torch.float64
+            self.__dict__["_norm"] = float(torch.linalg.matrix_norm(self.matrix.to(wide), 2))
+        return self.__dict__["_norm"]
 
     def to_dense(self, dtype: torch.dtype | None = None) -> torch.Tensor:
         return self.matrix if dtype is None else self.matrix.to(dtype)

@@ -1,0 +1,156 @@
+"""measurement_attack: the ball constraint, known maxima of linear maps, warm starts, gradients, seeds."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tk_lessons import sampling
+from tk_lessons.attacks import measurement_attack
+from tk_lessons.attacks.measurement import _as_real, _objective
+from tk_lessons.operators import MatrixOperator, SubsampledFourier
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # tiny tensors: a second thread only adds synchronisation (and stalls on a busy machine)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def gen(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def linear():
+    M = torch.randn(15, 10, generator=gen(3), dtype=torch.float64)
+    y0 = torch.randn(3, 10, generator=gen(4), dtype=torch.float64)
+    return MatrixOperator(M), y0, float(torch.linalg.matrix_norm(M, 2))
+
+
+def fourier():
+    """Complex packed Fourier data and a smooth nonlinear reconstructor of the zero-filled image."""
+    A = SubsampledFourier(sampling.uniform((8, 8), 0.4, seed=0)).to(torch.float64)
+    x = torch.rand(2, 1, 8, 8, generator=gen(1), dtype=torch.float64)
+    recon = lambda y: torch.tanh(3 * A.H(y).real) + A.H(y).imag ** 2          # noqa: E731
+    return A, recon, x
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "pgd"])
+@pytest.mark.parametrize("relative", [False, True])
+def test_perturbation_stays_in_the_ball_for_complex_data(optimizer, relative):
+    A, recon, x = fourier()
+    y0 = A(x)
+    eps = 0.05 if relative else 0.2
+    res = measurement_attack(recon, y0, x, eps, relative=relative, steps=20, restarts=2, seed=0, optimizer=optimizer)
+    radius = eps * y0.abs().square().sum(1).sqrt() if relative else torch.full((2,), eps, dtype=torch.float64)
+    assert torch.allclose(res.eps, radius)
+    assert res.perturbation.dtype == y0.dtype and res.perturbation.shape == y0.shape
+    assert torch.all((res.y_adv - y0).abs().square().sum(1).sqrt() <= radius * (1 + 1e-6))
+    assert torch.all(res.candidates.abs().square().sum(-1).sqrt() <= radius * (1 + 1e-6))
+    assert res.candidates.shape == (2, *y0.shape)
+    assert res.history["error"].shape == (2, 21, 2)
+    # the best iterate is returned: its error is the largest in the history
+    assert torch.allclose(res.history["error"].amax(dim=(0, 1)), (res.x_adv - x).flatten(1).norm(dim=1))
+    assert torch.all(res.error > res.error_clean)
+
+
+def test_pgd_finds_the_worst_case_of_a_linear_map():
+    # max over ||e|| <= eta of ||R(y0 + e) - R y0|| = ||R e|| is ||R|| eta
+    R, y0, norm_R = linear()
+    res = measurement_attack(R, y0, None, 0.5, steps=100, lr=1.0, optimizer="pgd", seed=0)
+    assert torch.all(res.norm_diff >= 0.5 * norm_R * (1 - 1e-3))
+    assert torch.all(res.norm_diff <= 0.5 * norm_R * (1 + 1e-12))
+    assert torch.allclose(res.ratio, torch.full((3,), norm_R, dtype=torch.float64), rtol=1e-3)
+
+
+def test_adam_gets_close_to_the_worst_case_of_a_linear_map_and_never_beyond():
+    R, y0, norm_R = linear()
+    res = measurement_attack(R, y0, None, 0.5, steps=100, restarts=3, seed=0)
+    assert torch.all(res.norm_diff >= 0.8 * 0.5 * norm_R)
+    assert torch.all(res.norm_diff <= 0.5 * norm_R * (1 + 1e-12))
+    # with a ground truth, the error is at most the clean error plus ||R|| eta
+    x0 = torch.zeros(3, 15, dtype=torch.float64)
+    res = measurement_attack(R, y0, x0, 0.5, steps=30, seed=0)
+    clean = R(y0).norm(dim=1)
+    assert torch.all((res.x_adv - x0).norm(dim=1) <= clean + 0.5 * norm_R * (1 + 1e-12))
+
+
+def test_descending_eps_list_warm_starts_from_the_worst_of_the_level_above():
+    A, recon, x = fourier()
+    y0 = A(x)
+    levels = [0.05, 0.2, 0.1]                                # any order in, same order out
+    results = measurement_attack(recon, y0, x, levels, steps=5, restarts=2, keep_init=1, seed=0)
+    assert [round(float(r.eps[0]), 12) for r in results] == levels
+    for r, eps in zip(results, levels):
+        assert torch.all(r.norm_pert <= eps * (1 + 1e-6))
+    # level 0.1 starts (restart 0) from the best of level 0.2, projected onto the smaller ball
+    above, level = results[1], results[2]
+    start = above.candidates[0]
+    start = start * torch.clamp(0.1 / start.abs().square().sum(1).sqrt(), max=1)[:, None]
+    first_error = (recon(y0 + start) - x).flatten(1).norm(dim=1)
+    assert torch.allclose(level.history["error"][0, 0], first_error, rtol=1e-10)
+    # the warm start can also be passed by hand
+    again = measurement_attack(recon, y0, x, 0.1, steps=5, restarts=2, keep_init=1, seed=0, warm_start=above)
+    assert torch.allclose(again.perturbation, level.perturbation)
+
+
+def test_objective_gradient_matches_finite_differences_on_real_pairs():
+    A, recon, x = fourier()
+    y0 = _as_real(A(x))                                      # (B, m, 2): real and imaginary parts
+    e = 0.05 * torch.randn(y0.shape, generator=gen(2), dtype=torch.float64)
+    e.requires_grad_(True)
+    (grad,) = torch.autograd.grad(_objective(recon, y0, e, x, True).sum(), e)
+    h = 1e-6
+    for k in range(4):
+        d = torch.randn(y0.shape, generator=gen(10 + k), dtype=torch.float64)
+        with torch.no_grad():
+            fd = (_objective(recon, y0, e + h * d, x, True) - _objective(recon, y0, e - h * d, x, True)) / (2 * h)
+        assert torch.allclose((grad * d).flatten(1).sum(1), fd, rtol=1e-6, atol=1e-9)
+
+
+def test_same_seed_same_perturbation():
+    A, recon, x = fourier()
+    kw = dict(steps=5, restarts=2)
+    a = measurement_attack(recon, A(x), x, 0.1, seed=1, **kw)
+    b = measurement_attack(recon, A(x), x, 0.1, seed=1, **kw)
+    c = measurement_attack(recon, A(x), x, 0.1, seed=2, **kw)
+    assert torch.equal(a.perturbation, b.perturbation) and a.seed == 1
+    assert not torch.equal(a.perturbation, c.perturbation)
+
+
+def test_network_parameters_get_no_gradients():
+    net = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 6)).double()
+    y0 = torch.randn(2, 6, generator=gen(0), dtype=torch.float64)
+    measurement_attack(net, y0, None, 0.1, steps=3, seed=0)
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_written_out_adam_is_torch_adam():
+    from tk_lessons.attacks._common import project_ball
+    from tk_lessons.attacks.measurement import _adam
+
+    c = torch.randn(2, 5, generator=gen(0), dtype=torch.float64)
+    bound = torch.full((2,), 3.0, dtype=torch.float64)
+
+    def evaluate(w, with_grad):
+        err2 = (torch.sin(w) - c).square().sum(1)
+        return err2, 2 * (torch.sin(w) - c) * torch.cos(w)
+
+    w0 = 0.1 * torch.randn(2, 5, generator=gen(1), dtype=torch.float64)
+    _, _, errors = _adam(evaluate, w0, bound, 15, 0.2, False, "")
+    # the same with torch.optim.Adam (minimising -err^2 with the gradient scaled to RMS 1)
+    w = w0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([w], lr=0.2, eps=1e-5)
+    expected = []
+    for _ in range(15):
+        err2, g = evaluate(w.detach(), True)
+        expected.append(err2.sqrt())
+        w.grad = -g / (g.norm(dim=1, keepdim=True) / 5 ** 0.5)
+        opt.step()
+        with torch.no_grad():
+            w.copy_(project_ball(w, bound))
+    expected.append(evaluate(w.detach(), False)[0].sqrt())
+    assert torch.allclose(torch.stack(errors), torch.stack(expected), rtol=1e-12)

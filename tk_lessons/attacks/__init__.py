@@ -1,0 +1,34 @@
+"""Measuring (in)stability: adversarial perturbations, worst-case noise, kernel pairs, Lipschitz constants.
+
+Every function here works with *any* reconstructor, a callable ``recon(y) -> x`` that maps a
+batch of measurements to a batch of images: a network, the memoriser, or a solver wrapped
+with ``functools.partial``. The attacks differentiate through it with autograd and never
+touch its parameters' gradients.
+
+* :func:`adversarial_perturbation`: the PNAS 2020 stability test (image-domain ``r``,
+  momentum ascent on ``1/2 ||Psi(A(x + r)) - Psi(A x)||^2 - lam/2 ||r||^2``).
+* :func:`measurement_attack`: the worst data perturbation in an l2 ball (projected Adam,
+  restarts, descending noise levels), as in the troublesome-kernel accuracy-stability figure.
+* :func:`kernel_pair`, :func:`false_positive_negative`: two images with (almost) the same
+  data, and the perturbations that turn one reconstruction into the other.
+* :func:`random_noise_test`, :func:`ball_test`: failure rates under random perturbations.
+* :func:`local_lipschitz`, :func:`lipschitz_lower_bound`, :func:`jacobian_norm`: local
+  Lipschitz constants: a ratio, a certified lower bound, the infinitesimal one.
+
+Random starts are drawn on the CPU from ``seed`` and then moved, so the same seed gives
+the same perturbation on every device; each result records its seed.
+"""
+
+from .kernel import FalsePositiveNegative, KernelPair, false_positive_negative, kernel_pair
+from .lipschitz import jacobian_norm, lipschitz_lower_bound, local_lipschitz
+from .measurement import measurement_attack
+from .noise import NoiseTest, ball_test, random_noise_test
+from .perturbation import adversarial_perturbation
+from .result import AttackResult
+
+__all__ = [
+    "AttackResult", "adversarial_perturbation", "measurement_attack",
+    "KernelPair", "kernel_pair", "FalsePositiveNegative", "false_positive_negative",
+    "NoiseTest", "random_noise_test", "ball_test",
+    "local_lipschitz", "lipschitz_lower_bound", "jacobian_norm",
+]
