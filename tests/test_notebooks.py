@@ -101,3 +101,29 @@ def test_repository_url_is_written_in_one_place():
     holders = [f for f in tracked
                if not f.endswith(".ipynb") and (ROOT / f).is_file() and url in (ROOT / f).read_text(errors="ignore")]
     assert holders == ["_config.yml"], f"the repository URL must appear only in _config.yml, found in {holders}"
+
+
+def test_colab_cell_is_valid_ipython_that_runs_pip_only_on_colab():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    source = jupytext.read(NOTEBOOKS[0].with_suffix(".ipynb")).cells[0].source
+    python = TransformerManager().transform_cell(source)
+    compile(python, "colab-cell", "exec")  # the %pip magic inside the if-block must become Python
+    calls = []
+
+    class FakeShell:
+        def run_line_magic(self, name, line):
+            calls.append((name, line))
+
+    import sys as _sys
+
+    namespace = {"get_ipython": lambda: FakeShell()}
+    exec(python, namespace)
+    assert calls == []  # off Colab: nothing is installed
+    _sys.modules["google.colab"] = type(_sys)("google.colab")
+    try:
+        exec(python, namespace)
+    finally:
+        del _sys.modules["google.colab"]
+    url, branch = repository()
+    assert calls == [("pip", f'install -q "tk-lessons @ git+{url}@{branch}"')]
