@@ -1,0 +1,59 @@
+"""Retrain a shipped model from its recipe: ``python -m tk_lessons.train NAME``.
+
+    python -m tk_lessons.train --list
+    python -m tk_lessons.train unet_radial64                 # trains, evaluates, writes weights + manifest
+    python -m tk_lessons.train unet_radial64 --quick --no-save   # a smoke run in seconds
+
+Prints the test metrics that the manifest records (and, for a shipped model, the
+numbers recorded there, for comparison). The recipes live in
+:mod:`tk_lessons.networks.recipes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    from .networks import recipes, registry
+
+    parser = argparse.ArgumentParser(prog="python -m tk_lessons.train", description=__doc__.splitlines()[0])
+    parser.add_argument("name", nargs="?", help="model name (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the recipes and the shipped models")
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny data, one epoch per phase")
+    parser.add_argument("--no-save", action="store_true", help="do not write weights or the manifest")
+    parser.add_argument("--weights-dir", default=None, help="save there instead of the package's weights folder")
+    parser.add_argument("--device", default=None, help="cpu (default) or cuda")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--progress", action="store_true", help="show progress bars")
+    args = parser.parse_args(argv)
+
+    if args.list or not args.name:
+        shipped = set(registry.available(args.weights_dir))
+        for name, make in recipes.RECIPES.items():
+            mark = "shipped" if name in shipped else "not trained yet"
+            print(f"{name:26s} [{mark}] {(make.__doc__ or '').strip()}")
+        return 0 if args.list else 2
+    if args.name not in recipes.RECIPES:
+        print(f"unknown model {args.name!r}; known: {', '.join(recipes.RECIPES)}", file=sys.stderr)
+        return 2
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    recorded = None
+    if args.name in registry.available(args.weights_dir):
+        recorded = registry.info(args.name, weights_dir=args.weights_dir).get("metrics")
+    result = recipes.run(args.name, quick=args.quick, progress=args.progress, device=args.device,
+                         save=not args.no_save, weights_dir=args.weights_dir)
+    print(json.dumps({"name": args.name, "metrics": result.metrics}, indent=2, default=str))
+    if recorded is not None:
+        print(json.dumps({"previously_recorded": recorded}, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
