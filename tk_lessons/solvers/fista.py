@@ -104,7 +104,7 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
     z = c
     t = torch.ones(c.shape[0], device=c.device, dtype=like.real.dtype) if restart else 1.0
     for _ in steps(n_iter, progress, desc=name):
-        c_next = soft_threshold(z - step * gradient(z), threshold)
+        c_next = soft_threshold(torch.add(z, gradient(z), alpha=-step), threshold)   # z - step * grad
         if accelerate:
             t_next = (1 + (1 + 4 * t**2) ** 0.5) / 2
             momentum = (t - 1) / t_next
@@ -113,7 +113,9 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
                 uphill = batch_sum(((z - c_next).conj() * (c_next - c)).real) > 0
                 t_next = torch.where(uphill, 1.0, t_next)
                 momentum = expand(torch.where(uphill, 0.0, momentum), c_next)
-            z = c_next + momentum * (c_next - c)
+                z = c_next + momentum * (c_next - c)
+            else:
+                z = torch.lerp(c, c_next, 1 + momentum)   # = c_next + momentum (c_next - c), one pass
             t = t_next
         else:
             z = c_next
