@@ -55,6 +55,20 @@ def check_x0(A: LinearOperator, x0: torch.Tensor | None, batch: int) -> None:
         raise ValueError(f"x0 must have shape {expected}, got {tuple(x0.shape)}")
 
 
+def starting_point(A: LinearOperator, y: torch.Tensor, x0: torch.Tensor | None,
+                   real: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(x0, A^H y)``: the start of an iteration (``A^H y``, its real part when ``real``, when
+    ``x0`` is None) in the dtype the solver iterates in. Raises if ``real`` but ``x0`` is complex."""
+    x_adj = A.H(y)
+    if x0 is None:
+        x0 = x_adj.real if real else x_adj
+    elif real and x0.is_complex():
+        raise ValueError(f"x0 must be real when real=True, got dtype {x0.dtype}")
+    elif not real:  # a real warm start for a complex problem
+        x0 = x0.to(torch.promote_types(x0.dtype, x_adj.dtype))
+    return x0, x_adj
+
+
 def steps(n_iter: int, progress: bool = False, desc: str = "") -> Iterable[int]:
     """``range(n_iter)``, wrapped in a tqdm progress bar when ``progress`` is True."""
     if progress:

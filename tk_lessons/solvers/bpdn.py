@@ -10,7 +10,7 @@ import torch
 from .. import _validate
 from ..operators.base import Identity, LinearOperator
 from ..operators.wavelet import Wavelet
-from ._common import SolverInfo, batch_norm, batch_sum, check_problem, check_x0, record
+from ._common import SolverInfo, batch_norm, batch_sum, check_problem, check_x0, record, starting_point
 from .primal_dual import chambolle_pock
 from .prox import proj_l2_ball, soft_threshold
 
@@ -113,13 +113,7 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
         raise ValueError(f"W must act on A's domain {A.domain_shape}, got W with domain {W.domain_shape}")
     check_x0(A, x0, y.shape[0])
     real = real or not A.domain_complex
-    x_adj = A.H(y)
-    if x0 is None:
-        x0 = x_adj.real if real else x_adj
-    elif real and x0.is_complex():
-        raise ValueError(f"x0 must be real when real=True, got dtype {x0.dtype}")
-    elif not real:  # a real warm start for a complex problem
-        x0 = x0.to(torch.promote_types(x0.dtype, x_adj.dtype))
+    x0, x_adj = starting_point(A, y, x0, real)
     radius = eta.to(x0.real.dtype)
 
     def prox_ball_conj(v, s):

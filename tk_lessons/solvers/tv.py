@@ -11,7 +11,8 @@ from ..operators.base import LinearOperator
 from ..operators.blur import Blur
 from ..operators.fourier import SubsampledFourier
 from ..operators.gradient import Gradient
-from ._common import SolverInfo, batch_norm, batch_sum, check_problem, check_x0, record, steps
+from ._common import (SolverInfo, batch_norm, batch_sum, check_problem, check_x0, record, starting_point,
+                      steps)
 from .primal_dual import chambolle_pock
 from .prox import soft_threshold
 
@@ -201,13 +202,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
         raise ValueError(f"A must act on images (1, H, W) or signals (1, N) for TV, got domain {A.domain_shape}")
     check_x0(A, x0, y.shape[0])
     real = real or not A.domain_complex
-    x_adj = A.H(y)
-    if x0 is None:
-        x0 = x_adj.real if real else x_adj
-    elif real and x0.is_complex():
-        raise ValueError(f"x0 must be real when real=True, got dtype {x0.dtype}")
-    elif not real:  # a real warm start for a complex problem
-        x0 = x0.to(torch.promote_types(x0.dtype, x_adj.dtype))
+    x0, _ = starting_point(A, y, x0, real)
     D = Gradient(A.domain_shape[1:]).to(y.device)
     info = SolverInfo() if return_info else None
     if method == "admm":
