@@ -67,12 +67,12 @@ def forward_table(device: torch.device, repeats: int) -> None:
 
 
 def _data_seconds_per_item(name: str) -> float:
-    """Seconds to generate one training item (timed on 100 signals or 50 ellipse images)."""
+    """Seconds to generate one training item (timed on 100 signals or 50 head images)."""
     start = time.perf_counter()
     if name == "unet1d_tumour":
         recipes.test_set(name)
         return (time.perf_counter() - start) / 100
-    recipes._ellipses(50, seed=99)
+    recipes._heads(50, seed=99)
     return (time.perf_counter() - start) / 50
 
 

@@ -36,9 +36,11 @@ def test_recipe_runs_in_quick_mode(name, tmp_path):
 
 def test_recipe_data_are_as_described():
     r = recipes.RECIPES["unet1d_tumour"]()
-    assert r.train.shape == (100, 1, 256) and r.val.shape == (5, 1, 256) and r.test.shape == (100, 1, 256)
+    k = recipes.TUMOUR_REPEATS
+    assert r.train.shape == (95 + 5 * k, 1, 256) and r.val.shape == (5, 1, 256) and r.test.shape == (100, 1, 256)
     z = r.extra["tumour"]
-    assert torch.allclose(r.train[95:] - r.train[[1, 3, 4, 5, 6]], z.expand(5, -1, -1), atol=1e-6)
+    copies = r.train[95:].reshape(k, 5, 1, 256)                  # the five tumour copies, k times over
+    assert torch.allclose(copies - r.train[[1, 3, 4, 5, 6]], z.expand(k, 5, -1, -1), atol=1e-6)
     h = recipes.RECIPES["unet_fourier_halluc"](quick=True)
     A = networks.build(h.spec)[0]
     z = h.extra["kernel_detail"]
