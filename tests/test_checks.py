@@ -55,3 +55,154 @@ def test_non_orthogonal_projector_is_caught():
     M = torch.tensor([[1.0, 1.0], [0.0, 0.0]], dtype=torch.complex128)
     with pytest.raises(checks.CheckError, match="not orthogonal"):
         checks.projector(lambda z: M @ z, (2,))
+
+
+# -- Chapter 2 checks: Lipschitz estimates, soft thresholding, FISTA, LASSO optimality --------------
+def _soft(z, t):
+    return torch.sign(z) * torch.clamp(z.abs() - t, min=0)
+
+
+def _fista_step(A, y, lam, step, c, z, t):
+    c_next = _soft(z - step * A.T @ (A @ z - y), step * lam)
+    t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
+    return c_next, c_next + (t - 1) / t_next * (c_next - c), t_next
+
+
+def _lasso_problem():
+    A = torch.randn(15, 30, generator=torch.Generator().manual_seed(0), dtype=torch.float64) / 15 ** 0.5
+    x = torch.zeros(30, dtype=torch.float64)
+    x[[2, 11, 23]] = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    y = A @ x
+    lam, step = 0.05, 1 / float(torch.linalg.matrix_norm(A, 2)) ** 2
+    c = z = torch.zeros(30, dtype=torch.float64)
+    t = 1.0
+    for _ in range(3000):
+        c_next, z, t = _fista_step(A, y, lam, step, c, z, t)
+        c = c_next
+    return A, y, lam, c
+
+
+def test_chapter2_right_answers_pass(capsys):
+    checks.lipschitz_estimate("estimate", 0.995, 1.0)
+    checks.lipschitz_estimate("poor but valid", 0.1, 1.0, within=1.0)
+    checks.lipschitz_estimate("tensor estimate", torch.tensor([2.0 * (1 + 1e-9)]), 2.0)
+    checks.soft_threshold(_soft)
+    checks.fista_step(_fista_step)
+    checks.lasso_optimality(*_lasso_problem())
+    assert capsys.readouterr().out.count("correct") == 6
+
+
+def _bad_fista(kind):
+    def step(A, y, lam, s, c, z, t):
+        grad = A.T @ (A @ z - y)
+        t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
+        c_next = _soft(z - s * grad, s * lam)
+        if kind == "threshold":
+            c_next = _soft(z - s * grad, lam)
+        elif kind == "no prox":
+            c_next = z - s * grad
+        elif kind == "uphill":
+            c_next = _soft(z + s * grad, s * lam)
+        elif kind == "from c":
+            c_next = _soft(c - s * A.T @ (A @ c - y), s * lam)
+        if kind == "t":
+            t_next = (1 + (1 + t * t) ** 0.5) / 2
+        z_next = c_next + (t - 1) / t_next * (c_next - c)
+        if kind == "momentum from z":
+            z_next = c_next + (t - 1) / t_next * (c_next - z)
+        elif kind == "swapped weight":
+            z_next = c_next + (t_next - 1) / t * (c_next - c)
+        elif kind == "no momentum":
+            z_next = c_next
+        return (c_next, z_next) if kind == "two values" else (c_next, z_next, t_next)
+    return step
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: checks.lipschitz_estimate("e", 1.2, 1.0), "exceeds the exact constant"),
+        (lambda: checks.lipschitz_estimate("e", 0.5, 1.0), "50.0% of the exact constant"),
+        (lambda: checks.lipschitz_estimate("e", -0.1, 1.0, within=1.0), "never negative"),
+        (lambda: checks.lipschitz_estimate("e", torch.ones(2), 1.0), "one number"),
+        (lambda: checks.lipschitz_estimate("e", float("nan"), 1.0), "finite"),
+        (lambda: checks.lipschitz_estimate("e", ..., 1.0), "no answer yet"),
+        (lambda: checks.soft_threshold(lambda z, t: z * (z.abs() > t)), "hard thresholding"),
+        (lambda: checks.soft_threshold(lambda z, t: torch.clamp(z.abs() - t, min=0)), "lost the sign"),
+        (lambda: checks.soft_threshold(lambda z, t: z - t * torch.sign(z)), "must become exactly 0"),
+        (lambda: checks.soft_threshold(lambda z, t: _soft(z, 2 * t)), "towards 0 by exactly the threshold"),
+        (lambda: checks.soft_threshold(lambda z, t: _soft(z, t)[:-1]), "shape of z"),
+        (lambda: checks.fista_step(_bad_fista("threshold")), "step \\* lam"),
+        (lambda: checks.fista_step(_bad_fista("no prox")), "forgot the soft thresholding"),
+        (lambda: checks.fista_step(_bad_fista("uphill")), "downhill"),
+        (lambda: checks.fista_step(_bad_fista("from c")), "extrapolated point z"),
+        (lambda: checks.fista_step(_bad_fista("t")), "t_next"),
+        (lambda: checks.fista_step(_bad_fista("momentum from z")), "consecutive iterates"),
+        (lambda: checks.fista_step(_bad_fista("swapped weight")), "momentum weight"),
+        (lambda: checks.fista_step(_bad_fista("no momentum")), "momentum term"),
+        (lambda: checks.fista_step(_bad_fista("two values")), "three values"),
+    ],
+)
+def test_chapter2_wrong_answers_fail_with_a_reason(call, match):
+    with pytest.raises(checks.CheckError, match=match):
+        call()
+
+
+def test_lasso_optimality_names_the_violated_condition():
+    A, y, lam, x = _lasso_problem()
+    wrong = x.clone()
+    wrong[int(x.abs().argmax())] *= 1.5                   # a support entry off balance
+    with pytest.raises(checks.CheckError, match="is nonzero"):
+        checks.lasso_optimality(A, y, lam, wrong)
+    with pytest.raises(checks.CheckError, match="not a minimiser yet"):
+        checks.lasso_optimality(A, y, lam, torch.zeros_like(x))   # 0 is not optimal: |A^T y| > lam
+    with pytest.raises(checks.CheckError, match="diverged"):
+        checks.lasso_optimality(A, y, lam, torch.full_like(x, float("nan")))
+    with pytest.raises(checks.CheckError, match="shape"):
+        checks.lasso_optimality(A, y, lam, x[:-1])
+
+
+# -- Chapter 1 checks: kernel part of a detail, approximate kernel -----------------------------------
+def _fourier_and_detail():
+    from tk_lessons.operators import SubsampledFourier
+
+    mask = torch.zeros(8, 8, dtype=torch.bool)
+    mask[3:6, 3:6] = True                                # point-symmetric about the DC entry (4, 4)
+    A = SubsampledFourier(mask)
+    d = torch.zeros(1, 1, 8, 8, dtype=torch.float64)
+    d[0, 0, 2, 5] = 1.0
+    return A, d
+
+
+def test_chapter1_right_answers_pass(capsys):
+    from tk_lessons.operators import Blur
+
+    A, d = _fourier_and_detail()
+    z = d - A.H(A(d))
+    checks.kernel_part(A, d, z)                          # complex z
+    checks.kernel_part(A, d, z.real)                     # real z: the mask is symmetric
+    B = Blur(16, sigma=1.0)
+    checker = torch.tensor([[(-1.0) ** (i + j) for j in range(16)] for i in range(16)], dtype=torch.float64)
+    checks.approximate_kernel(B, checker[None, None], 1e-2)
+    assert capsys.readouterr().out.count("correct") == 3
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda A, d: checks.kernel_part(A, d, d), "not in the kernel"),
+        (lambda A, d: checks.kernel_part(A, d, 0.5 * (d - A.H(A(d)))), "not the orthogonal projection"),
+        (lambda A, d: checks.kernel_part(A, d, torch.zeros_like(d)), "z is zero"),
+        (lambda A, d: checks.kernel_part(A, d, d[..., :4]), "shape of the detail"),
+        (lambda A, d: checks.kernel_part(A, d, ...), "no answer yet"),
+        (lambda A, d: checks.approximate_kernel(A, torch.ones(1, 1, 8, 8, dtype=torch.float64), 1e-2),
+         "above tau"),
+        (lambda A, d: checks.approximate_kernel(A, torch.zeros(1, 1, 8, 8), 1e-2), "zero image"),
+        (lambda A, d: checks.approximate_kernel(A, torch.ones(1, 1, 8, 8, dtype=torch.complex128), 1e-2),
+         "real image"),
+    ],
+)
+def test_chapter1_wrong_answers_fail_with_a_reason(call, match):
+    A, d = _fourier_and_detail()
+    with pytest.raises(checks.CheckError, match=match):
+        call(A, d)

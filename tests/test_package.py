@@ -42,6 +42,18 @@ def test_setup_seeds_everything(capsys):
     assert mpl.rcParams["figure.facecolor"] == "white" and mpl.rcParams["image.cmap"] == "gray"
 
 
+def test_setup_sets_threads_and_rejects_bad_counts():
+    before = torch.get_num_threads()
+    try:
+        tk.setup(seed=0, device="cpu", threads=1, quiet=True)
+        assert torch.get_num_threads() == 1
+        for bad in (0, -2, 1.5, True, "2"):
+            with pytest.raises(ValueError, match="threads must be a positive integer"):
+                tk.setup(device="cpu", threads=bad, quiet=True)
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_setup_rejects_bad_device():
     with pytest.raises(ValueError, match="device"):
         tk.setup(device="tpu")

