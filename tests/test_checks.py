@@ -206,3 +206,140 @@ def test_chapter1_wrong_answers_fail_with_a_reason(call, match):
     A, d = _fourier_and_detail()
     with pytest.raises(checks.CheckError, match=match):
         call(A, d)
+
+
+# -- Chapter 3 checks: jitter, at_least ---------------------------------------------------------------
+def _jitter_right(y, eta, gen):
+    import math
+
+    s = torch.rand(y.shape[0], 1, generator=gen, dtype=torch.float64)
+    g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
+    return y + eta * s * g / math.sqrt(y.shape[1])
+
+
+def test_chapter3_right_answers_pass(capsys):
+    from tk_lessons.networks import add_jitter
+
+    checks.jitter(_jitter_right)
+    checks.jitter(lambda y, eta, gen: add_jitter(y, eta, gen))      # the library's own jitter
+    checks.at_least("growth", 2.5, 2.0)
+    assert capsys.readouterr().out.count("correct") == 3
+
+
+def _no_level(y, eta, gen):
+    g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
+    return y + eta * g / y.shape[1] ** 0.5
+
+
+def _no_sqrt_m(y, eta, gen):
+    s = torch.rand(y.shape[0], 1, generator=gen, dtype=torch.float64)
+    return y + eta * s * torch.randn(y.shape, generator=gen, dtype=y.dtype)
+
+
+def _real_noise(y, eta, gen):
+    s = torch.rand(y.shape[0], 1, generator=gen, dtype=torch.float64)
+    return y + eta * s * torch.randn(y.shape, generator=gen, dtype=torch.float64) / y.shape[1] ** 0.5
+
+
+def _global_rng(y, eta, gen):
+    s = torch.rand(y.shape[0], 1, dtype=torch.float64)
+    return y + eta * s * torch.randn(y.shape, dtype=y.dtype) / y.shape[1] ** 0.5
+
+
+def _one_level_per_entry(y, eta, gen):
+    s = torch.rand(y.shape, generator=gen, dtype=torch.float64)
+    return y + eta * s * torch.randn(y.shape, generator=gen, dtype=y.dtype) / y.shape[1] ** 0.5
+
+
+def _variance_two(y, eta, gen):
+    s = torch.rand(y.shape[0], 1, generator=gen, dtype=torch.float64)
+    g = torch.randn(y.shape, generator=gen, dtype=torch.float64) + 1j * torch.randn(y.shape, generator=gen,
+                                                                                   dtype=torch.float64)
+    return y + eta * s * g / y.shape[1] ** 0.5
+
+
+def _gaussian_level(y, eta, gen):
+    s = torch.randn(y.shape[0], 1, generator=gen, dtype=torch.float64).abs() * (1 / 3) ** 0.5
+    return y + eta * s * torch.randn(y.shape, generator=gen, dtype=y.dtype) / y.shape[1] ** 0.5
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: checks.jitter(_no_level), "random level s"),
+        (lambda: checks.jitter(_no_sqrt_m), "divide g by sqrt"),
+        (lambda: checks.jitter(_real_noise), "no imaginary part"),
+        (lambda: checks.jitter(_global_rng), "generator you are given"),
+        (lambda: checks.jitter(_one_level_per_entry), "one s per measurement vector"),
+        (lambda: checks.jitter(_variance_two), "E \\|g_j\\|\\^2 = 2"),
+        (lambda: checks.jitter(_gaussian_level), "uniform on"),
+        (lambda: checks.jitter(lambda y, eta, gen: y[:, :-1]), "shape of y"),
+        (lambda: checks.jitter(lambda y, eta, gen: ...), "no answer yet"),
+        (lambda: checks.at_least("growth", 1.5, 2.0, hint="try another image"), "at least 2.*try another"),
+    ],
+)
+def test_chapter3_wrong_answers_fail_with_a_reason(call, match):
+    with pytest.raises(checks.CheckError, match=match):
+        call()
+
+
+# -- Chapter 4 checks: error growth under a perturbation, random directions ----------------------
+def _amplifier():
+    """recon(y) = 3 y on real data, truth x = 3 * ones: the clean error is 0 only if y = ones."""
+    y = torch.full((2, 5), 1.2, dtype=torch.float64)             # clean error 20%
+    x = torch.full((2, 5), 3.0, dtype=torch.float64)
+    return (lambda v: 3 * v), y, x
+
+
+def test_error_growth_accepts_a_perturbation_that_doubles_the_error(capsys):
+    recon, y, x = _amplifier()
+    e = torch.full_like(y, 0.2)                                    # error 20% -> 40%, ||e|| = 0.2 sqrt(5)
+    checks.error_growth(recon, y, x, e, eps=0.2 * 5 ** 0.5, factor=2.0)
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "e, eps, match",
+    [
+        (torch.full((2, 5), 0.2, dtype=torch.float64), 0.3, "exceeds the budget"),
+        (torch.full((2, 5), 0.1, dtype=torch.float64), 1.0, "a factor 1.50"),
+        (torch.full((2, 1, 5), 0.2, dtype=torch.float64), 1.0, "shape of the measurements"),
+        (torch.full((2, 5), float("nan"), dtype=torch.float64), 1.0, "NaN"),
+        (None, 1.0, "no answer yet"),
+    ],
+)
+def test_error_growth_rejects_with_a_reason(e, eps, match):
+    recon, y, x = _amplifier()
+    with pytest.raises(checks.CheckError, match=match):
+        checks.error_growth(recon, y, x, e, eps=eps, factor=2.0)
+
+
+def _direction_right(y, size, gen):
+    g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
+    return y + size * g / g.abs().norm(dim=1, keepdim=True)
+
+
+def test_random_direction_accepts_a_normalised_complex_gaussian(capsys):
+    checks.random_direction(_direction_right)
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "fn, match",
+    [
+        (lambda y, s, gen: y + s * torch.randn(y.shape, generator=gen, dtype=y.dtype) / y.shape[1] ** 0.5,
+         "exactly size"),
+        (lambda y, s, gen: _direction_right(y, s, torch.Generator().manual_seed(int(torch.randint(0, 10**6, (1,))))),
+         "same generator seed"),
+        (lambda y, s, gen: _direction_right(y, s, gen) + 0.01 * y, "must not depend on y"),
+        (lambda y, s, gen: y + (_direction_right(y[:1], s, gen) - y[:1]).expand_as(y), "same perturbation"),
+        (lambda y, s, gen: y + (lambda g: s * g / g.norm(dim=1, keepdim=True))(
+            torch.randn(y.shape, generator=gen, dtype=torch.float64)).to(y.dtype), "real parts carry"),
+        (lambda y, s, gen: y + (lambda g: s * g / g.abs().norm(dim=1, keepdim=True))(
+            torch.rand(y.shape, generator=gen, dtype=y.dtype)), "not centred|per entry"),
+        (lambda y, s, gen: y.real, "complex tensor"),
+    ],
+)
+def test_random_direction_rejects_with_a_reason(fn, match):
+    with pytest.raises(checks.CheckError, match=match):
+        checks.random_direction(fn)

@@ -461,3 +461,234 @@ def approximate_kernel(forward: Callable, z, tau: float, *, rtol: float = 1e-9) 
             f"z: ||A z|| / ||z|| = {gain:.3e} is above tau = {tau:.3e}, so the operator still sees z. "
             "Keep only directions with singular value <= tau (for a blur: the highest frequencies)")
     _ok("z lies in the approximate kernel")
+
+
+# ---------------------------------------------------------------------------------------
+# Chapter 3: jitter, comparisons of reconstruction methods
+# ---------------------------------------------------------------------------------------
+def jitter(fn: Callable, *, eta: float = 2.0, m: int = 400, draws: int = 4000, seed: int = 0) -> None:
+    """Check a jitter function ``fn(y, eta, generator) -> y + eta * s * g / sqrt(m)``.
+
+    The noise must be drawn from ``generator``, with one ``s ~ U[0, 1]`` per measurement
+    vector (row of ``y``) and complex ``g ~ N(0, I_m)`` with ``E |g_j|^2 = 1``, so that
+    ``E ||noise||^2 = eta^2 / 3`` and ``||noise|| / eta`` is close to ``s``. The check
+    draws ``draws`` noise vectors of length ``m`` and tests these statistics, that the
+    output has the shape and dtype of ``y``, and that the noise does not depend on ``y``.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y, eta, generator)`` for complex ``y`` of shape ``(B, m)``.
+    eta : float
+        The jitter level used in the test.
+    m, draws : int
+        Length and number of the test measurement vectors.
+    seed : int
+        Seed of the generators handed to ``fn``.
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> from tk_lessons import checks
+    >>> def fn(y, eta, gen):
+    ...     s = torch.rand(y.shape[0], 1, generator=gen, dtype=torch.float64)
+    ...     g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
+    ...     return y + eta * s * g / math.sqrt(y.shape[1])
+    >>> checks.jitter(fn)
+    ✔ jitter: correct
+    """
+    y0 = torch.zeros(draws, m, dtype=torch.complex128)
+    out = _as_tensor("jitter(y, eta, generator)", fn(y0, eta, _device.generator(seed)))
+    if out.shape != y0.shape:
+        raise CheckError(f"jitter: the output must have the shape of y, {tuple(y0.shape)}, got {tuple(out.shape)}")
+    if not out.is_complex():
+        raise CheckError("jitter: complex measurements need complex noise, but the output is real "
+                         "(draw g with torch.randn(..., dtype=y.dtype))")
+    noise = out.to(torch.complex128) - y0
+    if float(noise.imag.abs().max()) == 0.0:
+        raise CheckError("jitter: the noise has no imaginary part; draw complex g "
+                         "(torch.randn(..., dtype=y.dtype) gives E |g_j|^2 = 1)")
+    y1 = _device.randn(draws, m, seed=seed + 1, dtype=torch.complex128)
+    out1 = _as_tensor("jitter(y, eta, generator)", fn(y1, eta, _device.generator(seed)))
+    if out1.shape != y1.shape or not torch.allclose(out1.to(torch.complex128) - y1, noise, atol=1e-6):
+        raise CheckError("jitter: with a generator of the same seed, jitter(y) - y must be the same noise "
+                         "for every y. Draw s and g from the generator you are given (not torch's global "
+                         "random state), and add the noise to y")
+    r2 = (noise.abs() ** 2).sum(dim=1) / eta**2          # s^2 ||g||^2 / m per row
+    mean_r2 = float(r2.mean())
+    if mean_r2 > 10:
+        raise CheckError(f"jitter: E ||noise||^2 / eta^2 = {mean_r2:.4g}, about m / 3 = {m / 3:.4g}: "
+                         "divide g by sqrt(m), the number of entries of one measurement vector")
+    if abs(mean_r2 - 1.0) < 0.1:
+        raise CheckError(f"jitter: E ||noise||^2 / eta^2 = {mean_r2:.3f}, about 1 instead of 1/3: "
+                         "multiply by a random level s ~ U[0, 1] (torch.rand)")
+    if abs(mean_r2 - 2 / 3) < 0.05:
+        raise CheckError(f"jitter: E ||noise||^2 / eta^2 = {mean_r2:.3f}, about 2/3 instead of 1/3: your g "
+                         "has E |g_j|^2 = 2 (variance 1 in the real and in the imaginary part); "
+                         "torch.randn with a complex dtype already gives E |g_j|^2 = 1")
+    if abs(mean_r2 - 1 / 3) > 0.03:
+        raise CheckError(f"jitter: E ||noise||^2 / eta^2 = {mean_r2:.3f}, expected 1/3 "
+                         "(E s^2 = 1/3 and E ||g||^2 / m = 1)")
+    r = r2.sqrt()
+    if float(r.std()) < 0.15:
+        raise CheckError(f"jitter: ||noise|| / eta hardly varies between rows (std {float(r.std()):.3f}, "
+                         "expected about 0.29 for s ~ U[0, 1]): draw one s per measurement vector "
+                         "(shape (B, 1)), not one per entry or one for the whole batch")
+    for q in (0.25, 0.5, 0.75):
+        share = float((r < q).double().mean())
+        if abs(share - q) > 0.04:
+            raise CheckError(f"jitter: {share:.1%} of the rows have ||noise|| / eta < {q}, expected about "
+                             f"{q:.0%}: the level s must be uniform on [0, 1]")
+    _ok("jitter")
+
+
+def at_least(name: str, value, bound, *, hint: str = "") -> None:
+    """Check that the number ``value`` is at least ``bound``; ``hint`` is added to the message.
+
+    Examples
+    --------
+    >>> from tk_lessons import checks
+    >>> checks.at_least("error growth", 3.2, 2.0)
+    ✔ error growth: correct
+    """
+    v = _number(name, value)
+    b = _number("bound", bound)
+    if not v >= b:
+        raise CheckError(f"{name}: expected at least {b:.4g}, got {v:.4g}" + (f". {hint}" if hint else ""))
+    _ok(name)
+
+
+# ---------------------------------------------------------------------------------------
+# Chapter 4: adversarial perturbations and random noise
+# ---------------------------------------------------------------------------------------
+def error_growth(recon: Callable, y, x, e, eps, *, factor: float = 2.0, rtol: float = 1e-6) -> None:
+    """Check a data perturbation ``e`` of size at most ``eps`` that multiplies the error by ``factor``.
+
+    The relative error ``||recon(y + e) - x|| / ||x||`` must be at least ``factor`` times the
+    error ``||recon(y) - x|| / ||x||`` of the clean data, for every sample of the batch, and
+    ``||e|| <= eps`` (up to ``rtol``) for every sample.
+
+    Parameters
+    ----------
+    recon : callable
+        The reconstructor, measurements in, images out.
+    y : torch.Tensor, shape (B, ...)
+        The clean measurements.
+    x : torch.Tensor
+        The true images, shape of ``recon(y)``.
+    e : torch.Tensor, shape of ``y``
+        The student's perturbation of the measurements.
+    eps : float
+        The budget.
+    factor : float
+        The required growth of the error.
+    rtol : float
+        Relative rounding allowance on the budget.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks
+    >>> y, x = torch.ones(1, 4), torch.full((1, 4), 2.0)      # the clean error is 50%
+    >>> checks.error_growth(lambda v: v, y, x, torch.full((1, 4), -0.1), eps=0.2, factor=1.05)
+    ✔ error growth: correct
+    """
+    y = _as_tensor("y", y)
+    x = _as_tensor("x", x)
+    e = _as_tensor("e", e)
+    eps = _number("eps", eps)
+    if e.shape != y.shape:
+        raise CheckError(f"e: expected the shape of the measurements y, {tuple(y.shape)}; got {tuple(e.shape)}. "
+                         "Perturb the data, not the image")
+    flat = torch.view_as_real(e.resolve_conj()) if e.is_complex() else e
+    if not bool(torch.isfinite(flat).all()):
+        raise CheckError("e contains NaN or inf")
+    size = flat.reshape(e.shape[0], -1).double().norm(dim=1)
+    worst = int(size.argmax())
+    if float(size[worst]) > eps * (1 + rtol):
+        raise CheckError(f"e: ||e|| = {float(size[worst]):.6g} (sample {worst}) exceeds the budget eps = {eps:.6g}. "
+                         "Keep the perturbation in the ball, e.g. e * min(1, eps / ||e||)")
+    with torch.no_grad():
+        clean = _as_tensor("recon(y)", recon(y))
+        perturbed = _as_tensor("recon(y + e)", recon(y + e.to(y.dtype)))
+    if clean.shape != x.shape:
+        raise CheckError(f"x: expected the shape of recon(y), {tuple(clean.shape)}; got {tuple(x.shape)}")
+
+    def error(out):
+        return (out - x).reshape(x.shape[0], -1).double().norm(dim=1) / x.reshape(x.shape[0], -1).double().norm(dim=1)
+
+    before, after = error(clean), error(perturbed)
+    growth = after / before
+    low = int(growth.argmin())
+    if not float(growth[low]) >= factor:
+        raise CheckError(
+            f"error growth: the relative error of sample {low} goes from {float(before[low]):.2%} to "
+            f"{float(after[low]):.2%}, a factor {float(growth[low]):.2f}, but this task asks for {factor:g}. "
+            "Use the whole budget (||e|| = eps), run more ascent steps or use a larger step")
+    _ok("error growth")
+
+
+def random_direction(fn: Callable, *, m: int = 200, draws: int = 3000, seed: int = 0) -> None:
+    """Check ``fn(y, size, generator) -> y + e`` with ``e = size * g / ||g||``, ``g`` complex Gaussian.
+
+    Such an ``e`` is uniformly distributed on the sphere of radius ``size`` of ``C^m`` (viewed as
+    ``R^{2m}``): every draw has norm exactly ``size``, each real coordinate carries on average
+    ``1 / (2m)`` of the energy, and real and imaginary parts carry half each. The check also
+    requires that the draws come from ``generator`` (same seed, same draws), that each row of a
+    batch gets its own direction and that the noise does not depend on ``y``.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y, size, generator)`` for complex ``y`` of shape ``(B, m)``.
+    m, draws : int
+        Length and number of the test vectors.
+    seed : int
+        Seed of the generators handed to ``fn``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks
+    >>> def fn(y, size, gen):
+    ...     g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
+    ...     return y + size * g / g.abs().norm(dim=1, keepdim=True)
+    >>> checks.random_direction(fn)
+    ✔ random direction: correct
+    """
+    y0 = torch.zeros(draws, m, dtype=torch.complex128)
+    size = 0.7
+    out = _as_tensor("fn(y, size, generator)", fn(y0, size, torch.Generator().manual_seed(seed)))
+    if out.shape != y0.shape or not out.is_complex():
+        raise CheckError(f"random direction: expected a complex tensor of the shape of y, {tuple(y0.shape)}; "
+                         f"got {tuple(out.shape)} ({out.dtype}). Draw complex noise (dtype=y.dtype)")
+    e = (out - y0).to(torch.complex128)
+    norms = e.abs().norm(dim=1)
+    if float((norms - size).abs().max()) > 1e-6 * size:
+        raise CheckError(f"random direction: the rows of e have norms from {float(norms.min()):.4g} to "
+                         f"{float(norms.max()):.4g}, but every one must be exactly size = {size}: divide each "
+                         "row by its own norm (dim=1), then multiply by size")
+    again = _as_tensor("fn(y, size, generator)", fn(y0, size, torch.Generator().manual_seed(seed)))
+    if not torch.equal(again, out):
+        raise CheckError("random direction: the same generator seed gave different noise; draw every random "
+                         "number from the generator you are given (generator=...)")
+    shifted = _as_tensor("fn(y + 1, size, generator)", fn(y0 + 1, size, torch.Generator().manual_seed(seed)))
+    if float((shifted - 1 - out).abs().max()) > 1e-9:
+        raise CheckError("random direction: the noise changed when y changed; it must not depend on y")
+    if float((e[1:] - e[:-1]).abs().max()) < 1e-9:
+        raise CheckError("random direction: every row got the same perturbation; draw one direction per row")
+    energy_real = float(e.real.square().sum() / e.abs().square().sum())
+    if abs(energy_real - 0.5) > 0.02:
+        raise CheckError(f"random direction: the real parts carry {energy_real:.1%} of the energy, expected 50%: "
+                         "draw real and imaginary parts independently (torch.randn with a complex dtype)")
+    per_entry = e.abs().square().mean(dim=0) / size**2                   # expected 1 / m each
+    spread = float((per_entry * m - 1).abs().max())
+    if spread > 0.25:
+        raise CheckError(f"random direction: the mean energy per entry varies by up to {spread:.0%} from "
+                         f"1/m across entries; a uniform direction treats every entry alike (use a Gaussian, "
+                         "not uniform noise, before normalising)")
+    mean = float(e.mean(dim=0).abs().max()) * m**0.5 / size
+    if mean > 0.15:
+        raise CheckError("random direction: the noise is not centred (its mean is far from 0); "
+                         "use torch.randn, not torch.rand")
+    _ok("random direction")

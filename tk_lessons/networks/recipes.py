@@ -26,7 +26,7 @@ a regulariser does not know, as anatomy in medical images; heads have it at lapt
 * ``unet1d_tumour``: 1-D U-Net, tumour-added copies in the training set (§3.6).
 * ``unet_fourier_halluc``: one training image carries the kernel part of a text detail (§3.2).
 * ``fbpunet_radon_halluc``: the same for CT, FBP + residual U-Net, ridge 1e-3 (§3.4).
-* ``unet_cartesian_rate``: trained at Cartesian rate 1/3, tested at nested rates (§3.9).
+* ``unet_cartesian_rate``: trained at Cartesian rate 1/4, tested at nested rates (§3.9).
 
 Jitter levels: the paper's ``eta = 10`` (high) and ``0.1`` (low) at 256 x 256 with two real
 channels (noise norm about ``sqrt(2) eta s``, 47% of the mean measurement norm 29.9 for
@@ -78,9 +78,9 @@ def _decay(*epochs: int, lr: float, batch_size: int = 8, jitter: float | tuple |
 #: turn when retraining, kept in one place (the benchmark reads them to estimate training times).
 SCHEDULES: dict[str, dict[str, Any]] = {
     "unet_radial64": {"n_train": 2500, "phases": _decay(8, 4, 2, lr=2e-3)},
-    "itnet_radial64_nonoise": {"n_train": 2000, "phases": _decay(8, 4, 2, lr=1e-3)},
-    "itnet_radial64_lownoise": {"n_train": 2000, "phases": _decay(8, 4, 2, lr=1e-3, jitter=(ETA_HIGH, ETA_LOW, ETA_LOW))},
-    "itnet_radial64_highnoise": {"n_train": 2000, "phases": _decay(8, 4, 2, lr=1e-3, jitter=ETA_HIGH)},
+    "itnet_radial64_nonoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3)},
+    "itnet_radial64_lownoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3, jitter=(ETA_HIGH, ETA_LOW, ETA_LOW))},
+    "itnet_radial64_highnoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3, jitter=ETA_HIGH)},
     "unet1d_tumour": {"n_train": 135, "phases": _decay(1500, 500, lr=1e-3, batch_size=16)},
     "unet_fourier_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
     "fbpunet_radon_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
@@ -281,7 +281,7 @@ def itnet_radial64_nonoise(quick: bool = False) -> Recipe:
 
 
 def itnet_radial64_lownoise(quick: bool = False) -> Recipe:
-    """ItNet, radial Fourier, jitter eta=6 for 8 epochs, then eta=0.06 for 6 (the paper's "low noise")."""
+    """ItNet, radial Fourier, jitter eta=6 for 6 epochs, then eta=0.06 for 5 (the paper's "low noise")."""
     return _itnet("itnet_radial64_lownoise", itnet_radial64_lownoise.__doc__, quick)
 
 
@@ -346,10 +346,16 @@ def _halluc(name: str, doc: str, operator: dict[str, Any], model: dict[str, Any]
 
 
 def unet_fourier_halluc(quick: bool = False) -> Recipe:
-    """U-Net post-processing, Fourier (multilevel 20%, symmetrised); one training image carries a kernel detail."""
+    """Residual U-Net after zero filling, Fourier (multilevel 20%, symmetrised); one training image carries a kernel detail.
+
+    The paper's network is one residual step ``x + UNet(x)`` after zero filling (an ItNet with
+    one iteration and no data step). The symmetrised mask makes zero filling real for real
+    images, so the U-Net sees one real channel. A non-residual two-channel U-Net trained the
+    same way transferred only 14% of the detail (measured); the residual one learns it faster.
+    """
     operator = {"kind": "fourier",
                 "mask": {"kind": "multilevel", "size": SIZE, "rate": 0.2, "seed": 0, "symmetric": True}}
-    model = {"kind": "postprocessing", "init": "adjoint", "input": "channels", "net": _unet(2)}
+    model = {"kind": "postprocessing", "init": "adjoint", "input": "real", "net": _unet(1, residual=True)}
     return _halluc("unet_fourier_halluc", unet_fourier_halluc.__doc__, operator, model, quick,
                    _real_kernel_detail, "exact kernel component (real: the mask is point-symmetric)")
 
@@ -364,11 +370,15 @@ def fbpunet_radon_halluc(quick: bool = False) -> Recipe:
 
 
 CARTESIAN_RATES = (1 / 8, 1 / 6, 1 / 4, 1 / 3, 2 / 5, 1 / 2)
-CARTESIAN_TRAIN_RATE = 1 / 3
+# The paper's network was trained at 1/3. On our heads TV already recovers the images at 1/3
+# (measured: TV 36.9 dB, our U-Net 35.5 dB), just past its phase transition (TV 23.2 dB at
+# 1/4); we train at 1/4, where sampling is scarce and learning pays off, as it did for the
+# paper's cardiac images at 1/3.
+CARTESIAN_TRAIN_RATE = 1 / 4
 
 
 def unet_cartesian_rate(quick: bool = False) -> Recipe:
-    """U-Net post-processing trained at Cartesian rate 1/3 (8 centre lines); tested at nested rates 1/8 .. 1/2."""
+    """U-Net post-processing trained at Cartesian rate 1/4 (8 centre lines); tested at nested rates 1/8 .. 1/2."""
     n_train, n_val, n_test = _sizes(quick, SCHEDULES["unet_cartesian_rate"]["n_train"])
     operator = {"kind": "fourier", "mask": {"kind": "cartesian", "size": SIZE, "rate": CARTESIAN_TRAIN_RATE,
                                             "center_fraction": 0.125, "seed": 0}}
