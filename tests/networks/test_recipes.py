@@ -72,3 +72,12 @@ def test_cli_quick_run_prints_metrics(tmp_path, capsys):
 def test_unknown_recipe():
     with pytest.raises(ValueError, match="unknown recipe 'x'; known: unet_radial64"):
         recipes.run("x")
+
+
+def test_recipes_are_reachable_from_the_package_namespace():
+    import tk_lessons as tk
+
+    assert tk.networks.recipes is recipes
+    assert "recipes" in tk.networks.__all__
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        tk.networks.nope

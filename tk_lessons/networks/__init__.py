@@ -6,7 +6,9 @@
   image), :class:`LearnedLinear` (least squares);
 * :func:`train` (MSE, Adam, jitter) returning a :class:`History`;
 * :func:`load` / :func:`available`: the pretrained models shipped in ``tk_lessons/weights``,
-  each retrained by ``python -m tk_lessons.train NAME``.
+  each retrained by ``python -m tk_lessons.train NAME``;
+* ``tk.networks.recipes``: how each shipped model was trained and evaluated (its test images:
+  ``recipes.test_set(name)``), loaded on first use.
 
 Every model maps measurements to real images, so ``recon = tk.networks.load(name)`` is a
 reconstructor the attacks accept as it is.
@@ -24,5 +26,14 @@ __all__ = [
     "UNet", "to_channels", "from_channels", "ComplexAsChannels",
     "PostProcessing", "first_guess", "ItNet", "Memoriser", "LearnedLinear",
     "train", "History", "add_jitter", "evaluate",
-    "load", "available", "info", "register", "build", "ChecksumError",
+    "load", "available", "info", "register", "build", "ChecksumError", "recipes",
 ]
+
+
+def __getattr__(name: str):
+    # the recipes build data sets and solvers: load them only when a chapter asks for them
+    if name == "recipes":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.recipes")   # not "from . import": that recurses
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
