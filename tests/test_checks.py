@@ -343,3 +343,12 @@ def test_random_direction_accepts_a_normalised_complex_gaussian(capsys):
 def test_random_direction_rejects_with_a_reason(fn, match):
     with pytest.raises(checks.CheckError, match=match):
         checks.random_direction(fn)
+
+
+def test_close_keeps_python_floats_in_double_precision():
+    """1 + 1e-9 as a Python float must not be rounded to float32 (which would make it equal to 1)."""
+    checks.close("nearly one", 1.0 + 1e-12, 1.0, rtol=1e-10, atol=0.0)
+    with pytest.raises(checks.CheckError, match="expected 1, got 1"):
+        checks.close("off by 1e-8", 1.0 + 1e-8, 1.0, rtol=1e-10, atol=0.0)
+    with pytest.raises(checks.CheckError, match="expected a tensor or a number"):
+        checks.close("words", object(), 1.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 
 from . import device as _device
@@ -26,7 +27,12 @@ def _as_tensor(name: str, value) -> torch.Tensor:
         raise CheckError(f"{name}: no answer yet (got {value!r}); replace the placeholder with your code")
     if not isinstance(value, torch.Tensor):
         try:
-            value = torch.as_tensor(value)
+            array = np.asarray(value)
+            if array.dtype.kind == "f":                 # keep double precision: torch would round to float32
+                array = array.astype(np.float64)
+            elif array.dtype.kind == "c":
+                array = array.astype(np.complex128)
+            value = torch.as_tensor(array)
         except (TypeError, ValueError, RuntimeError) as err:
             raise CheckError(f"{name}: expected a tensor or a number, got {type(value).__name__}") from err
     return value
