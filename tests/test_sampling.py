@@ -193,3 +193,34 @@ def test_device_keyword_cpu():
 def test_bad_input_names_the_parameter(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- symmetrise
+@pytest.mark.parametrize("shape", [(8,), (9,), (8, 8), (9, 7), (16, 15)])
+def test_symmetrise_makes_zero_filling_real_for_real_images(shape):
+    """Dense oracle with numpy: for a symmetric mask, ifft(mask * fft(x)) of a real x is real."""
+    gen = torch.Generator().manual_seed(1)
+    mask = torch.rand(shape, generator=gen) < 0.3
+    mask.view(-1)[0] = True
+    sym = sampling.symmetrise(mask)
+    x = np.random.default_rng(0).standard_normal(shape)
+    spectrum = np.fft.fftshift(np.fft.fftn(np.fft.ifftshift(x), norm="ortho"))
+    zero_filled = np.fft.fftshift(np.fft.ifftn(np.fft.ifftshift(spectrum * sym.numpy()), norm="ortho"))
+    assert np.abs(zero_filled.imag).max() < 1e-12
+    assert bool((sym | mask).eq(sym).all()) and int(sym.sum()) >= int(mask.sum())
+    assert torch.equal(sampling.symmetrise(sym), sym)                       # idempotent
+    freqs = [np.arange(n) - n // 2 for n in shape]                          # centred frequencies
+    for idx in sym.nonzero().tolist():                                       # -k is kept with k
+        minus = tuple(int((-freqs[a][i]) + shape[a] // 2) % shape[a] for a, i in enumerate(idx))
+        assert bool(sym[minus])
+
+
+def test_symmetrise_keeps_symmetric_masks_and_rejects_bad_input():
+    radial = sampling.radial(32, 8)
+    multilevel = sampling.multilevel(32, 0.2, seed=0)
+    sym = sampling.symmetrise(multilevel)
+    assert torch.equal(sampling.symmetrise(sym), sym) and int(sampling.symmetrise(radial).sum()) >= int(radial.sum())
+    with pytest.raises(TypeError, match="mask must be a boolean tensor"):
+        sampling.symmetrise(torch.ones(4, 4))
+    with pytest.raises(ValueError, match="all-False"):
+        sampling.symmetrise(torch.zeros(4, 4, dtype=torch.bool))

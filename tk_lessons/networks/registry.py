@@ -49,15 +49,6 @@ class ChecksumError(RuntimeError):
 # ----------------------------------------------------------------------------------------
 # specs -> operators and models
 # ----------------------------------------------------------------------------------------
-def _mirror(mask: torch.Tensor) -> torch.Tensor:
-    """The mask reflected through the zero frequency (centred layout: index p -> 2 (N // 2) - p mod N)."""
-    out = mask
-    for axis, n in enumerate(mask.shape):
-        index = (2 * (n // 2) - torch.arange(n)) % n
-        out = out.index_select(axis, index)
-    return out
-
-
 def build_mask(spec: dict[str, Any]) -> torch.Tensor:
     """A sampling mask from its spec (the ``"mask"`` entry of a Fourier operator spec).
 
@@ -92,7 +83,7 @@ def build_mask(spec: dict[str, Any]) -> torch.Tensor:
     else:
         raise ValueError(f"unknown mask kind {kind!r}; expected radial, cartesian, multilevel, "
                          "variable_density, uniform or lowpass")
-    return mask | _mirror(mask) if symmetric else mask
+    return sampling.symmetrise(mask) if symmetric else mask
 
 
 def build_operator(spec: dict[str, Any]) -> LinearOperator:
