@@ -108,8 +108,6 @@ def projector(apply: Callable, x_shape: Sequence[int], *, onto_kernel_of: Callab
 # ---------------------------------------------------------------------------------------
 def _number(name: str, value) -> float:
     """One real number from ``value`` (a float, an int or a one-element tensor), or a CheckError."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = torch.tensor(float(value), dtype=torch.float64)   # as_tensor would round to float32
     v = _as_tensor(name, value)
     if v.numel() != 1:
         raise CheckError(f"{name}: expected one number, got a tensor of shape {tuple(v.shape)}")
@@ -169,8 +167,9 @@ def lipschitz_estimate(name: str, estimate, exact, *, within: float = 0.05, rtol
 
 
 def _soft_reference(z: torch.Tensor, t: float) -> torch.Tensor:
-    magnitude = z.abs()
-    return z * torch.clamp(1 - t / torch.clamp(magnitude, min=torch.finfo(magnitude.dtype).tiny), min=0)
+    from .solvers.prox import soft_threshold   # the package's own prox, tested against its definition
+
+    return soft_threshold(z, t)
 
 
 def soft_threshold(fn: Callable, *, seed: int = 0) -> None:
@@ -620,7 +619,7 @@ def error_growth(recon: Callable, y, x, e, eps, *, factor: float = 2.0, rtol: fl
     if clean.shape != x.shape:
         raise CheckError(f"x: expected the shape of recon(y), {tuple(clean.shape)}; got {tuple(x.shape)}")
 
-    def error(out):
+    def error(out):   # any shape (B, ...): tk.metrics.rel_error wants image or signal batches
         return (out - x).reshape(x.shape[0], -1).double().norm(dim=1) / x.reshape(x.shape[0], -1).double().norm(dim=1)
 
     before, after = error(clean), error(perturbed)

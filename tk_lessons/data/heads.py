@@ -21,8 +21,7 @@ import torch
 
 from .. import _validate
 from .. import device as _device
-from ._seeding import check_seed, item_generator
-from .phantoms import _SHEPP_LOGAN, _inside
+from .phantoms import _SHEPP_LOGAN, PhantomDataset, _inside
 
 __all__ = ["random_head", "HeadsDataset"]
 
@@ -153,19 +152,11 @@ def _range(name: str, value: object, upper: float) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
-class HeadsDataset(torch.utils.data.Dataset):
-    """``n`` random heads, generated on demand; item ``i`` depends only on ``(seed, i)``.
+class HeadsDataset(PhantomDataset):
+    """``n`` random heads (:func:`random_head`), generated on demand; item ``i`` depends only on ``(seed, i)``.
 
-    Parameters
-    ----------
-    n : int
-        Number of items.
-    size : int
-        Image size.
-    seed : int
-        Seed of the data set; different seeds give independent data sets.
-    **params
-        Passed on to :func:`random_head` (e.g. ``variation``, ``lesions``).
+    The parameters ``n, size, seed, **params`` are those of :class:`PhantomDataset`;
+    ``params`` go to :func:`random_head` (e.g. ``variation``, ``lesions``).
 
     Examples
     --------
@@ -175,21 +166,4 @@ class HeadsDataset(torch.utils.data.Dataset):
     torch.Size([1, 32, 32])
     """
 
-    def __init__(self, n: int, size: int = 64, seed: int = 0, **params) -> None:
-        self.n = _validate.positive_int("n", n)
-        self.size = _validate.positive_int("size", size)
-        self.seed = check_seed(seed)
-        self.params = params
-        random_head(8, 0, **params)                  # fail now on bad params, not in a worker
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, index: int) -> torch.Tensor:
-        """Item ``index``: a ``(1, size, size)`` float32 image in [0, 1]."""
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-            raise TypeError(f"index must be an int, got {type(index).__name__}")
-        if not -self.n <= index < self.n:
-            raise IndexError(f"index {index} is out of range for a data set of {self.n} items")
-        index = int(index) % self.n
-        return random_head(self.size, item_generator(self.seed, index), **self.params)[0]
+    draw = staticmethod(random_head)

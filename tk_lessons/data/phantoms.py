@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import numbers
 
+from typing import Callable
+
 import torch
 
 from .. import _validate
 from .. import device as _device
 from ._seeding import check_seed, item_generator
 
-__all__ = ["shepp_logan", "ellipses", "EllipsesDataset"]
+__all__ = ["shepp_logan", "ellipses", "EllipsesDataset", "PhantomDataset"]
 
 Device = torch.device | str | None
 
@@ -172,12 +174,13 @@ def ellipses(size: int = 64, seed: _device.Seed = 0, *, c_min: int = 10, c_max: 
     return image.to(device) if device is not None else image
 
 
-class EllipsesDataset(torch.utils.data.Dataset):
-    """``n`` random-ellipse phantoms, generated on demand; item ``i`` depends only on ``(seed, i)``.
+class PhantomDataset(torch.utils.data.Dataset):
+    """``n`` random phantoms drawn on demand by ``draw``; item ``i`` depends only on ``(seed, i)``.
 
-    Each item is drawn by :func:`ellipses` from its own generator seeded with the pair
-    ``(seed, i)``, so it is the same in any order, in any ``DataLoader`` worker and on
-    any machine, and nothing is stored on disk.
+    Each item is drawn from its own generator seeded with the pair ``(seed, i)``, so it
+    is the same in any order, in any ``DataLoader`` worker and on any machine, and
+    nothing is stored on disk. Subclasses set ``draw``, a function
+    ``draw(size, generator, **params) -> (1, 1, size, size)`` tensor.
 
     Parameters
     ----------
@@ -188,22 +191,17 @@ class EllipsesDataset(torch.utils.data.Dataset):
     seed : int
         Seed of the data set; different seeds give independent data sets.
     **params
-        Passed on to :func:`ellipses` (e.g. ``c_min``, ``max_axis``).
-
-    Examples
-    --------
-    >>> from tk_lessons.data import EllipsesDataset
-    >>> data = EllipsesDataset(10, size=32)
-    >>> data[5].shape
-    torch.Size([1, 32, 32])
+        Passed on to ``draw``.
     """
+
+    draw: Callable[..., torch.Tensor]
 
     def __init__(self, n: int, size: int = 64, seed: int = 0, **params) -> None:
         self.n = _validate.positive_int("n", n)
         self.size = _validate.positive_int("size", size)
         self.seed = check_seed(seed)
         self.params = params
-        ellipses(4, 0, **params)                     # fail now on bad params, not in a worker
+        type(self).draw(8, 0, **params)             # fail now on bad params, not in a worker
 
     def __len__(self) -> int:
         return self.n
@@ -215,4 +213,21 @@ class EllipsesDataset(torch.utils.data.Dataset):
         if not -self.n <= index < self.n:
             raise IndexError(f"index {index} is out of range for a data set of {self.n} items")
         index = int(index) % self.n
-        return ellipses(self.size, item_generator(self.seed, index), **self.params)[0]
+        return type(self).draw(self.size, item_generator(self.seed, index), **self.params)[0]
+
+
+class EllipsesDataset(PhantomDataset):
+    """``n`` random-ellipse phantoms (:func:`ellipses`), generated on demand; item ``i`` depends only on ``(seed, i)``.
+
+    The parameters ``n, size, seed, **params`` are those of :class:`PhantomDataset`;
+    ``params`` go to :func:`ellipses` (e.g. ``c_min``, ``max_axis``).
+
+    Examples
+    --------
+    >>> from tk_lessons.data import EllipsesDataset
+    >>> data = EllipsesDataset(10, size=32)
+    >>> data[5].shape
+    torch.Size([1, 32, 32])
+    """
+
+    draw = staticmethod(ellipses)

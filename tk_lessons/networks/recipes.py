@@ -129,17 +129,17 @@ class Recipe:
 # data and evaluation helpers
 # ----------------------------------------------------------------------------------------
 def _heads(n: int, seed: int) -> torch.Tensor:
-    """``n`` random heads (:func:`~tk_lessons.data.random_head`) as one tensor: the 2-D models' data."""
+    """``n`` random heads (:func:`~tk_lessons.data.random_head`) as one tensor: the 2-D models' data.
+
+    Generated with one thread: the generator works on small tensors, and on a 2-core
+    machine thread hand-offs cost more than the work.
+    """
     from ..data import HeadsDataset
 
-    return _one_thread(lambda: as_tensor(HeadsDataset(n, size=SIZE, seed=seed)))
-
-
-def _one_thread(make: Callable[[], torch.Tensor]) -> torch.Tensor:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return make()
+        return as_tensor(HeadsDataset(n, size=SIZE, seed=seed))
     finally:
         torch.set_num_threads(threads)
 
