@@ -29,7 +29,7 @@ _SUBMODULES = (
     "widgets",
 )
 
-__all__ = ["__version__", "setup", *_SUBMODULES]
+__all__ = ["__version__", "glue", "setup", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from . import device, operators, plot, widgets  # noqa: F401
@@ -40,10 +40,10 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
-    if name == "setup":
-        from ._setup import setup
+    if name in ("setup", "glue"):
+        from . import _setup
 
-        return setup
+        return getattr(_setup, name)
     raise AttributeError(f"module 'tk_lessons' has no attribute {name!r}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from typing import Any
 
 import torch
 
@@ -61,3 +62,42 @@ def setup(seed: int = 0, *, device: str = "auto", threads: int | None = None,
         print(f"tk_lessons {__version__} | torch {torch.__version__} | python {platform.python_version()} "
               f"| device: {dev}{gpu} | threads: {torch.get_num_threads()} | seed: {seed}")
     return dev
+
+
+def glue(name: str, value: Any, *, display: bool = True) -> None:
+    """Hand a computed value to the book's prose, and work the same outside the book.
+
+    In the book build (myst-nb installed) this is ``myst_nb.glue``: the value is stored
+    under ``name`` and the prose shows it with ``{glue:text}`name```. On Colab or any
+    environment without myst-nb, nothing is stored: the value is shown when ``display``
+    is True, and the call does nothing otherwise, so a chapter never fails on a
+    book-only import.
+
+    Parameters
+    ----------
+    name : str
+        The key the prose refers to, e.g. ``"ch1_kernel_share"``.
+    value : object
+        What to show: usually a formatted string, or a figure.
+    display : bool
+        Also show the value in the cell's output.
+
+    Examples
+    --------
+    >>> import tk_lessons as tk
+    >>> tk.glue("doc_example", "42%", display=False)
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # Colab, a bare laptop: the prose is not being built
+        if display:
+            try:
+                from IPython.display import display as show
+            except ImportError:
+                print(value)
+            else:
+                show(value)
+        return
+    myst_glue(name, value, display=display)
