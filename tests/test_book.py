@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.book
 
 
 @pytest.fixture(scope="session")
-def build(tmp_path_factory):
-    """Run the README's build (jupyter-book build . -W --keep-going) into a temporary folder."""
-    out = tmp_path_factory.mktemp("book")
-    jb = shutil.which("jupyter-book") or str(Path(sys.executable).parent / "jupyter-book")
-    proc = subprocess.run([jb, "build", ".", "-W", "--keep-going", "--path-output", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-    log = proc.stdout + proc.stderr
-    (out / "build.log").write_text(log)
-    return proc.returncode, log, out / "_build"
+def build(book_build):
+    """The one book build of the session (tests/conftest.py), shared with tests/test_browser.py."""
+    return book_build
 
 
 def test_build_succeeds_without_warnings(build):
@@ -89,3 +81,80 @@ def test_bibliography_is_author_year(build):
     assert "Gottschling" in html and "2025" in html and "Genzel" in html
     preface = (out / "html" / "book" / "preface.html").read_text()
     assert re.search(r"Gottschling <em>et al\.</em> \[<a [^>]*>2025</a>\]", preface), "citations must read author [year]"
+
+
+# What a reader sees as text: everything but code, scripts and the math that MathJax typesets
+# (Sphinx writes each formula into a span.math / div.math as \( ... \) or \[ ... \]).
+NOT_TEXT = "code, pre, script, style, textarea, math, .math, .highlight, mjx-container"
+RAW_TEX = re.compile(r"\$+|\\\(|\\\)|\\\[|\\\]|\\begin\{")
+
+
+def raw_tex_in_text(html: str) -> list[str]:
+    """Snippets of the page's visible text that still hold TeX ($, \\(, \\[, \\begin{)."""
+    soup = BeautifulSoup(html, "html.parser")
+    body = soup.body or soup
+    for element in body.select(NOT_TEXT):
+        element.decompose()
+    text = " ".join(body.get_text(" ").split())
+    return [text[max(0, m.start() - 60):m.end() + 60] for m in RAW_TEX.finditer(text)]
+
+
+def test_raw_tex_detector_on_examples():
+    typeset = ('<body><p>Let <span class="math notranslate nohighlight">\\(A \\in \\C^{m}\\)</span>'
+               ' be given.</p><div class="math notranslate nohighlight">\\[y = Ax\\]</div>'
+               '<div class="highlight"><pre>print("$")</pre></div><p>costs <code>$x$</code></p></body>')
+    assert raw_tex_in_text(typeset) == []
+    # what chapter 1 showed before the fix: display math glued to a line inside a directive
+    glued = "<body><p>Given measurements $$ y = Ax + e \\in \\C^m $$ of an unknown image</p></body>"
+    assert len(raw_tex_in_text(glued)) == 2
+    assert raw_tex_in_text("<body><p>\\begin{aligned} a &= b \\end{aligned}</p></body>")
+
+
+def test_no_raw_tex_in_the_text_of_any_page(build):
+    _, _, out = build
+    html = out / "html"
+    pages = sorted((html / "book").glob("*.html")) + [html / "index.html"]
+    assert len(pages) > 5
+    raw = {p.name: found[:4] for p in pages if (found := raw_tex_in_text(p.read_text()))}
+    assert not raw, f"pages whose text shows raw TeX (display math glued to a line?): {raw}"
+
+
+def top_level_declarations(script: str) -> list[str]:
+    """Names a classic script declares with const/let/class outside any block or function.
+
+    All classic scripts of a page share one top-level scope, so a name declared so in two of
+    them throws a SyntaxError.
+    """
+    code = re.sub(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`(?:\\.|[^`\\])*`', '""', script)
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", " ", code, flags=re.S)
+    names, depth = [], 0
+    for token in re.finditer(r"[{}]|\b(?:const|let|class)\s+([A-Za-z_$][\w$]*)", code):
+        if token.group() == "{":
+            depth += 1
+        elif token.group() == "}":
+            depth -= 1
+        elif depth == 0:
+            names.append(token.group(1))
+    return names
+
+
+def test_declaration_scanner_on_examples():
+    thebe = 'const THEBE_JS_URL = "https://x/{a}"; const thebe_selector = ".thebe,.cell"'
+    assert top_level_declarations(thebe) == ["THEBE_JS_URL", "thebe_selector"]
+    assert top_level_declarations("(function() { let k = 1; const f = '}'; })();") == []
+    assert top_level_declarations("let toggleHintShow = 'Click {to} show';") == ["toggleHintShow"]
+
+
+def test_no_script_declares_a_name_twice(build):
+    # Every page used to log "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared":
+    # the inline script of sphinx_thebe landed twice (see _config.yml, extensions).
+    _, _, out = build
+    pages = sorted((out / "html").rglob("*.html"))
+    assert pages
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        names = Counter(name for s in soup.find_all("script")
+                        if not s.get("src") and s.get("type", "text/javascript") == "text/javascript"
+                        for name in top_level_declarations(s.string or ""))
+        twice = sorted(name for name, count in names.items() if count > 1)
+        assert not twice, f"{page.relative_to(out / 'html')} declares {twice} more than once"
