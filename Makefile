@@ -2,13 +2,17 @@
 # virtual environment .venv already exists (created by either README command).
 VENV := . .venv/bin/activate &&
 
-.PHONY: help install book test unit notebooks student benchmarks clean
+.PHONY: help install book test unit pages browser mathjax notebooks student benchmarks clean
 
 help:
 	@echo "make install     create .venv and install the course environment (CPU torch)"
 	@echo "make book        build the book into _build/html (-W, executes every chapter)"
 	@echo "make test        run every test (unit, notebooks, exercises, strict book build)"
 	@echo "make unit        run the fast unit tests only"
+	@echo "make pages       check the chapters' page furniture and code line lengths (no execution)"
+	@echo "make browser     build the book and open every page in headless Chromium"
+	@echo "                 (needs: apt-get install chromium; npm, for MathJax)"
+	@echo "make mathjax     fetch MathJax into _vendor_static/ (the browser test serves it)"
 	@echo "make notebooks   regenerate the .ipynb twins of the chapters"
 	@echo "make student     regenerate the student exercise notebooks"
 	@echo "make benchmarks  print the speed benchmarks"
@@ -25,6 +29,15 @@ test:
 
 unit:
 	$(VENV) python -m pytest -m "not book and not notebook"
+
+pages:
+	$(VENV) python -m pytest tests/test_pages.py
+
+browser: mathjax
+	$(VENV) TK_REQUIRE_BROWSER=1 python -m pytest tests/test_browser.py tests/test_book.py
+
+mathjax:
+	$(VENV) python tools/vendor_mathjax.py
 
 notebooks:
 	$(VENV) python tools/notebooks.py
