@@ -47,10 +47,8 @@ def _unavailable(reason: str):
 
 def find_chromium() -> str | None:
     """TK_CHROMIUM, else Debian's chromium binary, else a chromium/chrome on PATH."""
-    if os.environ.get("TK_CHROMIUM"):
-        return os.environ["TK_CHROMIUM"]
-    for name in CHROMIUM_CANDIDATES:
-        path = name if os.path.isabs(name) else shutil.which(name)
+    for name in (os.environ.get("TK_CHROMIUM") or "", *CHROMIUM_CANDIDATES):
+        path = name if os.path.isabs(name) else shutil.which(name) if name else None
         if path and os.access(path, os.X_OK):
             return path
     return None
@@ -125,20 +123,65 @@ def _move_sliders(page) -> list[dict]:
     return results
 
 
+def _launch(p, chromium: str):
+    return p.chromium.launch(executable_path=chromium, headless=True,
+                             args=["--no-sandbox", "--disable-gpu"])
+
+
 @pytest.fixture(scope="module")
-def visits(book_build, tmp_path_factory):
-    """Visit every page once; return {page: record} and the blocked external requests."""
-    rc, log, out = book_build
-    html = out / "html"
-    if not (html / "book").is_dir():
-        pytest.fail(f"the book build produced no html/book folder (exit {rc}):\n{log[-2000:]}")
-    chromium = find_chromium()
-    if chromium is None:
+def chromium():
+    """The Chromium binary and playwright's sync API (skip, or fail under TK_REQUIRE_BROWSER)."""
+    path = find_chromium()
+    if path is None:
         _unavailable("no Chromium found (Debian: apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install playwright)")
+    return path, sync_playwright
+
+
+def test_slider_check_tells_a_working_slider_from_a_dead_one(chromium):
+    # no book build needed: the pre-rendered slider of tk.widgets.explore, and a copy whose
+    # script never listens to the slider
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import tk_lessons as tk
+
+    def draw(k):
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([x ** k for x in range(5)])
+        return fig
+
+    good = tk.widgets.explore(draw, alt="powers of x", static=True, k=[1, 2, 3]).to_html()
+    dead = good.replace("addEventListener('input', update)", "getAttribute('max')")
+    assert dead != good
+    path, sync_playwright = chromium
+    with sync_playwright() as p:
+        browser = _launch(p, path)
+        page = browser.new_page()
+        results = {}
+        for name, html in (("good", good), ("dead", dead)):
+            page.set_content(f"<html><body>{html}</body></html>")
+            results[name] = _move_sliders(page)
+        browser.close()
+    assert [(r["moved"], r["src_changed"], r["alt_changed"]) for r in results["good"]] == \
+        [(True, True, True)]
+    assert results["good"][0]["alt"] == "powers of x (k = 2)"
+    assert [(r["moved"], r["src_changed"], r["alt_changed"]) for r in results["dead"]] == \
+        [(True, False, False)]
+
+
+@pytest.fixture(scope="module")
+def visits(chromium, book_build, tmp_path_factory):
+    """Visit every page once; return {page: record} and the blocked external requests."""
+    rc, log, out = book_build
+    html = out / "html"
+    if not (html / "book").is_dir():
+        pytest.fail(f"the book build produced no html/book folder (exit {rc}):\n{log[-2000:]}")
+    chromium, sync_playwright = chromium
     started = time.perf_counter()
     try:
         mathjax = vendor_mathjax.vendor()
@@ -171,8 +214,7 @@ def visits(book_build, tmp_path_factory):
     started = time.perf_counter()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                        args=["--no-sandbox", "--disable-gpu"])
+            browser = _launch(p, chromium)
             context = browser.new_context(viewport=VIEWPORT)
             context.route("**/*", route)
             for path in pages:
