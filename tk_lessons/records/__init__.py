@@ -1,0 +1,67 @@
+"""Precomputed search results that the chapters re-evaluate, checked by sha256.
+
+A *record* is a small tensor file ``NAME.pt`` (perturbations, search traces) next to a
+``NAME.json`` card with the recipe (inputs, seeds, budgets), the summary numbers the search
+produced, the command that regenerates it and the file's sha256. Searches that are too slow
+for a chapter's 90 s budget on a 2-core CPU are run once; the chapter loads the
+perturbations and evaluates them again with a forward pass, so every number it prints is
+computed, and the card's numbers are only compared with.
+
+* ``ch04_equal_budget``: certified lower bounds on the local Lipschitz constant of the U-Net
+  ``unet_radial64`` and of 300-iteration TV, both searched with the same budget
+  (``python -m tk_lessons.records.ch04_equal_budget``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["RECORDS_DIR", "load", "info", "save"]
+
+#: Where the records live (inside the installed package).
+RECORDS_DIR = Path(__file__).resolve().parent
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def info(name: str) -> dict[str, Any]:
+    """The card ``NAME.json``: recipe, summary, command and sha256 of the tensor file."""
+    path = RECORDS_DIR / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no record {name!r} in {RECORDS_DIR}")
+    return json.loads(path.read_text())
+
+
+def load(name: str, device: torch.device | str = "cpu") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The tensors of record ``name`` (checked against the card's sha256) and its card.
+
+    Raises ``RuntimeError`` when the file's sha256 differs from the card's.
+    """
+    card = info(name)
+    data = (RECORDS_DIR / card["file"]).read_bytes()
+    digest = _sha256(data)
+    if digest != card["sha256"]:
+        raise RuntimeError(f"sha256 mismatch for record {name}: the card records {card['sha256']}, "
+                           f"the file has {digest}; regenerate it with `{card['command']}`")
+    tensors = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
+    return tensors, card
+
+
+def save(name: str, tensors: dict[str, torch.Tensor], card: dict[str, Any]) -> Path:
+    """Write ``NAME.pt`` and ``NAME.json`` (the card gets ``file``, ``bytes`` and ``sha256``)."""
+    buffer = io.BytesIO()
+    torch.save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, buffer)
+    data = buffer.getvalue()
+    (RECORDS_DIR / f"{name}.pt").write_bytes(data)
+    card = {**card, "file": f"{name}.pt", "bytes": len(data), "sha256": _sha256(data)}
+    path = RECORDS_DIR / f"{name}.json"
+    path.write_text(json.dumps(card, indent=1, sort_keys=True) + "\n")
+    return path
