@@ -6,12 +6,20 @@ that two panels can be compared by eye.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping, Sequence
 
 import torch
 
 IMAGE_CMAP = "gray"
 ERROR_CMAP = "viridis"  # perceptually uniform and colour-blind safe
+
+# The book shows a figure at most COLUMN_WIDTH inches wide (its text column is 790 px at
+# 100 dpi); a wider figure is shrunk, and its text with it. At that width the sizes below
+# read as 15 px (titles) and 12.5 px (ticks) on screen, and a figure shrunk to 70 % still keeps
+# its titles above 10 px; images() and compare() enlarge their fonts by the factor by which
+# the book will shrink them, so their text always reads at the nominal size.
+COLUMN_WIDTH = 7.9
 
 STYLE = {
     "figure.facecolor": "white",
@@ -21,11 +29,12 @@ STYLE = {
     "figure.dpi": 100,
     "image.cmap": IMAGE_CMAP,
     "image.interpolation": "nearest",
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
-    "legend.fontsize": 8,
+    "figure.titlesize": 12,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
@@ -36,6 +45,56 @@ def use_style() -> None:
     import matplotlib as mpl
 
     mpl.rcParams.update(STYLE)
+
+
+def _points(key: str) -> float:
+    """An rcParams font size in points (rcParams may hold names such as "large")."""
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(size=mpl.rcParams[key]).get_size_in_points()
+
+
+def _fit_text(width: float, panels: int, key: str = "axes.titlesize") -> tuple[float, int]:
+    """Font size for a figure ``width`` inches wide, and the characters per line of a title.
+
+    The book shrinks a figure wider than COLUMN_WIDTH to that width; the font grows by the same
+    factor so that it reads at its nominal size. A title wraps at the width of one of the
+    ``panels`` panels (at about 0.6 em per character).
+
+    Six panels of 2.6 inches make a figure 15.6 inches wide, which the book halves; their
+    titles, set at twice the size, read as 11 points (``axes.titlesize``) on the page:
+
+    >>> import matplotlib.pyplot as plt, torch, tk_lessons as tk
+    >>> tk.plot.use_style()
+    >>> fig = tk.plot.images([torch.zeros(4, 4)] * 6, size=2.6)
+    >>> title = fig.axes[0].title.get_fontsize()
+    >>> round(float(title * COLUMN_WIDTH / fig.get_figwidth()), 1), title > 20
+    (11.0, True)
+    >>> plt.close(fig)
+    """
+    size = _points(key) * max(1.0, width / COLUMN_WIDTH)
+    chars = max(8, int(width / panels * 72 / (0.6 * size)))
+    return size, chars
+
+
+def _wrap(title: str, chars: int) -> str:
+    """Wrap a title at spaces into lines of at most ``chars`` characters; $...$ stays whole.
+
+    >>> _wrap("error of $x + z$ on the grid", 12)
+    'error of\\n$x + z$ on\\nthe grid'
+    """
+    lines: list[str] = []
+    for paragraph in title.split("\n"):
+        line = ""
+        for word in re.findall(r"(?:\$[^$]*\$|[^\s$])+", paragraph):
+            if line and len(line) + 1 + len(word) > chars:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def to_image(x: torch.Tensor | "object") -> "object":
@@ -94,15 +153,18 @@ def images(panels: Mapping[str, object] | Sequence[object], *, ncols: int | None
     n = len(arrays)
     ncols = n if ncols is None else ncols
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if suptitle else 0)),
+    fontsize, chars = _fit_text(size * ncols, ncols)
+    lines = max([_wrap(t, chars).count("\n") + 1 for t in titles if t] or [0])
+    extra = (lines * fontsize * 1.3 + (fontsize * 1.6 if suptitle else 0)) / 72
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + extra),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, title, arr in zip(axes.flat, titles, arrays):
         ax.imshow(to_image(arr), cmap=IMAGE_CMAP, vmin=vmin, vmax=vmax)
-        ax.set_title(title)
+        ax.set_title(_wrap(title, chars), fontsize=fontsize)
     if suptitle:
-        fig.suptitle(suptitle)
+        fig.suptitle(suptitle, fontsize=_fit_text(size * ncols, 1, "figure.titlesize")[0])
     fig.tight_layout()
     return fig
 
@@ -140,22 +202,30 @@ def compare(truth: object, recons: Mapping[str, object], *, vmax_error: float | 
         errors[name] = np.abs(r - x)
     top = vmax_error if vmax_error is not None else max(float(e.max()) for e in errors.values()) or 1.0
     n = len(recons) + 1
-    fig, axes = plt.subplots(2, n, figsize=(size * n, 2 * size))
+    fontsize, chars = _fit_text(size * n, n)
+    ticksize = _fit_text(size * n, n, "ytick.labelsize")[0]
+    titles = {}
+    for name, r in recons.items():
+        title = _wrap(name, chars)
+        if metrics:
+            mse = float(np.mean((to_image(r) - x) ** 2))
+            title += f"\n{10 * np.log10(1 / mse):.1f} dB" if mse > 0 else "\nexact"
+        # the colour bar takes a fifth of the error row
+        titles[name] = (title, _wrap(f"|error| of {name}", int(0.8 * chars)))
+    lines = max(t.count("\n") + 1 for pair in titles.values() for t in pair)
+    fig, axes = plt.subplots(2, n, figsize=(size * n, 2 * size + 2 * lines * fontsize * 1.3 / 72))
     for ax in axes.flat:
         ax.axis("off")
     axes[0, 0].imshow(x, cmap=IMAGE_CMAP, vmin=0, vmax=1)
-    axes[0, 0].set_title("truth")
+    axes[0, 0].set_title("truth", fontsize=fontsize)
     for j, (name, r) in enumerate(recons.items(), start=1):
-        r = to_image(r)
-        title = name
-        if metrics:
-            mse = float(np.mean((r - x) ** 2))
-            title += f"\n{10 * np.log10(1 / mse):.1f} dB" if mse > 0 else "\nexact"
-        axes[0, j].imshow(r, cmap=IMAGE_CMAP, vmin=0, vmax=1)
-        axes[0, j].set_title(title)
+        axes[0, j].imshow(to_image(r), cmap=IMAGE_CMAP, vmin=0, vmax=1)
+        axes[0, j].set_title(titles[name][0], fontsize=fontsize)
         im = axes[1, j].imshow(errors[name], cmap=ERROR_CMAP, vmin=0, vmax=top)
-        axes[1, j].set_title(f"|error| of {name}")
-    fig.colorbar(im, ax=axes[1, 1:].tolist(), shrink=0.8, label="absolute error")
+        axes[1, j].set_title(titles[name][1], fontsize=fontsize)
+    bar = fig.colorbar(im, ax=axes[1, 1:].tolist(), shrink=0.8)
+    bar.set_label("absolute error", fontsize=_fit_text(size * n, n, "axes.labelsize")[0])
+    bar.ax.tick_params(labelsize=ticksize)
     return fig
 
 
