@@ -15,8 +15,10 @@ Screenshots go to pytest's temporary folder, or to ``TK_SCREENSHOTS`` when set.
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
+import io
 import os
 import re
 import shutil
@@ -81,10 +83,54 @@ PAGE_PROBE = r"""() => {
       cut.push(`${longest.length} characters: ${longest.trim().slice(0, 100)}`);
     }
   }
-  return {rawTex, untypeset, merrors, mathCount: math.length, cut,
+  // figures as drawn (natural size) and as shown
+  const figures = Array.from(document.querySelectorAll('.cell_output img, .tk-explore img'))
+    .filter(img => img.clientWidth > 0)
+    .map(img => {
+      const cell = img.closest('.cell');
+      const input = cell ? cell.querySelector('.cell_input') : null;
+      return {src: img.getAttribute('src'), natural: img.naturalWidth, shown: img.clientWidth,
+              alt: (img.getAttribute('alt') || '').slice(0, 80),
+              code: input ? input.textContent : ''};
+    });
+  return {rawTex, untypeset, merrors, mathCount: math.length, cut, figures,
           mathInputError: document.body.innerText.includes('Math input error'),
           hasMathJax: !!document.querySelector('script[src*="mathjax"]')};
 }"""
+
+
+# A figure's text is readable when its titles appear at least 10 px high on the page.
+MIN_TITLE_PX = 10
+# tk.plot.images and tk.plot.compare scale their fonts to the size the book shows them at
+# (tk_lessons/plot.py, _fit_text); a figure drawn otherwise has the style's sizes.
+SCALES_ITS_FONTS = re.compile(r"tk\.plot\.(images|compare)\(")
+DRAWS_OTHERWISE = re.compile(r"plt\.(subplots|figure|subplot)\(|\.add_subplot\(")
+
+
+def _title_points() -> float:
+    from matplotlib.font_manager import FontProperties
+
+    import tk_lessons as tk
+
+    return FontProperties(size=tk.plot.STYLE["axes.titlesize"]).get_size_in_points()
+
+
+def _png_dpi(data: bytes) -> float:
+    """The resolution a PNG was saved at (matplotlib records it); 72 when it says nothing."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return float((image.info.get("dpi") or (72, 72))[0])
+
+
+def _title_px(figure: dict, html: Path, page: str) -> float:
+    """How many pixels high a title (tk.plot.STYLE's axes.titlesize) appears on the page."""
+    src = figure["src"]
+    if src.startswith("data:image/png;base64,"):
+        data = base64.b64decode(src.split(",", 1)[1])
+    else:
+        data = (html / page).parent.joinpath(src.split("?")[0]).resolve().read_bytes()
+    return _title_points() / 72 * _png_dpi(data) * figure["shown"] / figure["natural"]
 
 
 def _serve(directory: Path):
@@ -237,6 +283,11 @@ def visits(chromium, book_build, tmp_path_factory):
                                            " && window.MathJax.startup.promise", timeout=30_000)
                     page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
                 record.update(page.evaluate(PAGE_PROBE))
+                for figure in record["figures"]:
+                    figure["title_px"] = round(_title_px(figure, html, name), 1)
+                    figure["scaled"] = bool(SCALES_ITS_FONTS.search(figure["code"])
+                                            and not DRAWS_OTHERWISE.search(figure["code"]))
+                    figure["src"], figure["code"] = figure["src"][:60], figure["code"][:200]
                 record["sliders"] = _move_sliders(page)
                 page.screenshot(path=str(record["screenshot"]), full_page=True)
                 page.close()
@@ -299,6 +350,21 @@ def test_sliders_change_frame_and_alt_text(visits):
 def test_code_lines_fit_their_boxes(visits):
     cut = {n: r["cut"] for n, r in visits["pages"].items() if r.get("cut")}
     assert not cut, f"code boxes with lines cut off at {VIEWPORT['width']} px: {cut}"
+
+
+def test_figure_text_is_readable_at_the_size_shown(visits):
+    # A figure wider than the text column is shrunk, and its text with it: a 15-inch-wide
+    # figure's titles shrink to half. Draw wide figures narrower, or in more rows.
+    small, checked = {}, 0
+    for name, r in visits["pages"].items():
+        for f in r.get("figures", []):
+            checked += 1
+            if f["title_px"] < MIN_TITLE_PX and not f["scaled"]:
+                small.setdefault(name, []).append(
+                    f"{f['title_px']} px ({f['natural']} px wide, shown at {f['shown']}): {f['alt']}")
+    assert checked > 10, "the book's figures were not found"
+    assert not small, (f"figures whose titles ({_title_points():g} pt) appear under "
+                       f"{MIN_TITLE_PX} px at {VIEWPORT['width']} px: {small}")
 
 
 def test_screenshots_taken(visits):
