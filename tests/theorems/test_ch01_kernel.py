@@ -428,6 +428,7 @@ def test_blur_the_exact_inverse_attains_the_bound_and_tikhonov_stays_above_it():
     # recomputed from the transfer function (numpy), not by tk.kernel.approximate.
     B = operators.Blur(64, sigma=1.5)
     h = B.transfer.numpy()
+    assert np.abs(h).min() < 1e-9                  # "sigma_N is below 1e-9" (check your und.)
     d = data.text(64, "SIAM", fontsize=12).double()[0, 0].numpy()
     x = data.shepp_logan(64).double()[0, 0].numpy()
     z = np.fft.ifft2((np.abs(h) <= 1e-3) * np.fft.fft2(d)).real
