@@ -5,7 +5,8 @@ HTTP server. The only external script the book loads, MathJax from its CDN, is s
 copy fetched by tools/vendor_mathjax.py; every other request to the network is blocked and
 reported, so the test is hermetic. For each page the test records JavaScript errors, whether
 MathJax typeset every formula, text that still shows raw TeX, what moving each pre-rendered
-slider does, code boxes whose lines are cut off, and a full-page screenshot.
+slider does, code boxes whose lines are cut off, how large each figure's titles appear once
+the page has shrunk the figure to the text column, and a full-page screenshot.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; never ``playwright install``),
 playwright-python and npm (for MathJax). Without a browser the test is skipped with the
@@ -33,8 +34,9 @@ import vendor_mathjax  # tools/ is on sys.path (tests/conftest.py)
 pytestmark = pytest.mark.book
 
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
-# At 1440 px and wider the theme's code box holds 89 characters of its 14 px monospace, so a
-# line of at most 88 (tests/test_pages.py) fits; at 1366 px it holds 85, at 1280 px 77.
+# At 1440 px and wider the theme's code box is 786 px wide and holds 89 characters of its 14 px
+# monospace (88 is the limit of tests/test_pages.py); a folded (hide-input) cell's box is 768 px
+# and holds 87. At 1366 px the boxes hold 85, at 1280 px 77.
 VIEWPORT = {"width": 1440, "height": 900}
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser",
                        "google-chrome", "google-chrome-stable")
@@ -74,15 +76,20 @@ PAGE_PROBE = r"""() => {
                         .map(el => el.textContent.trim().slice(0, 160));
   const merrors = Array.from(document.querySelectorAll('mjx-merror'))
                        .map(el => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 160));
-  // visible code boxes (not folded by hide-input) whose lines do not fit the box
+  // code boxes whose lines do not fit the box; folded cells (hide-input) opened as a reader
+  // would open them: their box is narrower (it sits inside the fold's frame)
+  const closed = Array.from(document.querySelectorAll('details')).filter(d => !d.open);
+  closed.forEach(d => { d.open = true; });
   const cut = [];
   for (const pre of document.querySelectorAll('.cell_input pre')) {
-    if (pre.offsetParent === null) continue;
     if (pre.scrollWidth > pre.clientWidth + 1) {
       const longest = pre.textContent.split('\n').reduce((a, b) => b.length > a.length ? b : a, '');
-      cut.push(`${longest.length} characters: ${longest.trim().slice(0, 100)}`);
+      const folded = pre.closest('details') ? 'folded, ' : '';
+      cut.push(`${longest.length} characters (${folded}box ${pre.clientWidth} px): ` +
+               longest.trim().slice(0, 100));
     }
   }
+  closed.forEach(d => { d.open = false; });
   // figures as drawn (natural size) and as shown
   const figures = Array.from(document.querySelectorAll('.cell_output img, .tk-explore img'))
     .filter(img => img.clientWidth > 0)
@@ -289,6 +296,7 @@ def visits(chromium, book_build, tmp_path_factory):
                                             and not DRAWS_OTHERWISE.search(figure["code"]))
                     figure["src"], figure["code"] = figure["src"][:60], figure["code"][:200]
                 record["sliders"] = _move_sliders(page)
+                page.evaluate("() => window.scrollTo(0, 0)")  # sticky sidebars at the top
                 page.screenshot(path=str(record["screenshot"]), full_page=True)
                 page.close()
                 records[name] = record
