@@ -197,15 +197,20 @@ def _check_outside_repository(path: Path) -> None:
 
 
 def colab_requirements() -> list[str]:
-    """What the real environment installs: Colab's packages, torch at this environment's version."""
-    torch_version = metadata.version("torch").split("+")[0]
-    return [f"torch=={torch_version}" if p == "torch" else p for p in COLAB_PACKAGES]
+    """What the real environment installs: Colab's packages, torch exactly as installed here.
+
+    The local label stays (``2.13.0+cpu``), so pip reuses the wheel this environment was
+    installed from (same pip configuration, pip's cache) and never falls back to a
+    different multi-GB build.
+    """
+    return [f"torch=={metadata.version('torch')}" if p == "torch" else p for p in COLAB_PACKAGES]
 
 
 def _pip(python: Path, *args: str) -> str:
     done = subprocess.run([str(python), "-m", "pip", *args], capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"pip {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"pip {' '.join(args)} failed (offline? TK_COLAB_REAL=0 skips the "
+                           f"real venv in the tests):\n{done.stdout}\n{done.stderr}")
     return done.stdout
 
 
@@ -215,7 +220,8 @@ def copy_package(root: Path, target: Path) -> Path:
     for name in PACKAGE_FILES:
         src = root / name
         if src.is_dir():
-            shutil.copytree(src, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(src, target / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif src.exists():
             shutil.copy2(src, target / name)
     return target
@@ -234,7 +240,9 @@ def build_colab_venv(venv: Path, root: Path = ROOT, log=print) -> Path:
     stamp = venv / "tk-colab-requirements.txt"
     key = "\n".join(requirements + [sys.version]) + "\n"
     if not (python.exists() and stamp.exists() and stamp.read_text() == key):
-        if venv.exists():
+        if venv.exists() and any(venv.iterdir()):
+            if not (venv / "pyvenv.cfg").exists():
+                raise ValueError(f"{venv} is neither empty nor a virtual environment")
             shutil.rmtree(venv)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -256,12 +264,12 @@ class Result:
 
     notebook: Path
     cells: int  # code cells executed (the last one is the failing one, if any)
-    failure: str | None
+    failure: str | None  # "cell I `first line`: Error: message", I counting all cells from 0
     seconds: float
 
     def line(self) -> str:
         status = "pass" if self.failure is None else f"FAIL {self.failure}"
-        return f"{self.notebook.name:28s} {self.cells:3d} code cells {self.seconds:6.1f} s  {status}"
+        return f"{self.notebook.name:28s} {self.cells:3d} code cells {self.seconds:6.1f} s  " + status
 
 
 def cells_to_run(nb: nbformat.NotebookNode, student: bool) -> nbformat.NotebookNode:
@@ -302,24 +310,31 @@ def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
     if failure is not None:
         index = next((i for i, c in enumerate(nb.cells)
                       if any(o.output_type == "error" for o in c.get("outputs", []))), None)
-        where = f"cell {index}" if index is not None else "after the last cell that ran"
+        if index is None:
+            where = "after the last cell that ran"
+        else:
+            lines = [ln.strip() for ln in nb.cells[index].source.splitlines()]
+            first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
+            where = f"cell {index} `{first[:60]}`"
         failure = f"{where}: {failure}"
     return Result(path, ran, failure, time.perf_counter() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--real", action="store_true", help="use a fresh venv with only Colab's packages")
+    parser.add_argument("--real", action="store_true",
+                        help="use a fresh venv with only Colab's packages")
     parser.add_argument("--venv", type=Path, help="where to build (or reuse) that venv")
     parser.add_argument("--root", type=Path, default=ROOT, help="whose notebooks to run")
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every twin and student notebook")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="default: every twin and student notebook")
     args = parser.parse_args(argv)
     paths = args.notebooks or twins(args.root) + student_notebooks(args.root)
     with tempfile.TemporaryDirectory(prefix="tk-colab-") as tmp:
         home = Path(tmp)
         if args.real:
             venv = args.venv or home / "venv"
-            python = build_colab_venv(venv, ROOT)
+            python = build_colab_venv(venv, args.root)
             kernel = venv_kernel(python.parent.parent, home)
         else:
             kernel = blocked_kernel(home)
