@@ -116,7 +116,8 @@ def test_a_book_only_import_is_reported_with_its_cell(blocked_kernel, tmp_path):
     nbformat.write(nb, tmp_path / "old.ipynb")
     result = colab_env.run_notebook(tmp_path / "old.ipynb", blocked_kernel)
     assert result.failure is not None, result.line()
-    assert result.failure.startswith("cell 2 `from myst_nb import glue`: ModuleNotFoundError")
+    assert result.failure.startswith(
+        "cell 2 (starting `from myst_nb import glue`): ModuleNotFoundError")
     assert "myst_nb" in result.failure and result.cells == 2
 
 

@@ -264,7 +264,7 @@ class Result:
 
     notebook: Path
     cells: int  # code cells executed (the last one is the failing one, if any)
-    failure: str | None  # "cell I `first line`: Error: message", I counting all cells from 0
+    failure: str | None  # "cell I (starting `...`): Error: message", counting all cells from 0
     seconds: float
 
     def line(self) -> str:
@@ -315,7 +315,7 @@ def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
         else:
             lines = [ln.strip() for ln in nb.cells[index].source.splitlines()]
             first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
-            where = f"cell {index} `{first[:60]}`"
+            where = f"cell {index} (starting `{first[:60]}`)"
         failure = f"{where}: {failure}"
     return Result(path, ran, failure, time.perf_counter() - start)
 
