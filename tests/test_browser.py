@@ -5,8 +5,9 @@ HTTP server. The only external script the book loads, MathJax from its CDN, is s
 copy fetched by tools/vendor_mathjax.py; every other request to the network is blocked and
 reported, so the test is hermetic. For each page the test records JavaScript errors, whether
 MathJax typeset every formula, text that still shows raw TeX, what moving each pre-rendered
-slider does, code boxes whose lines are cut off, how large each figure's titles appear once
-the page has shrunk the figure to the text column, and a full-page screenshot.
+slider does, code boxes, printed output and display formulas wider than their boxes, how
+large each figure's titles appear once the page has shrunk the figure to the text column, and
+a full-page screenshot.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; never ``playwright install``),
 playwright-python and npm (for MathJax). Without a browser the test is skipped with the
@@ -89,7 +90,19 @@ PAGE_PROBE = r"""() => {
                longest.trim().slice(0, 100));
     }
   }
+  // printed output wider than its box (the reader has to scroll sideways)
+  const wideOutput = Array.from(document.querySelectorAll('.cell_output pre'))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => {
+      const longest = pre.textContent.split('\n').reduce((a, b) => b.length > a.length ? b : a, '');
+      return `${longest.length} characters (box ${pre.clientWidth} px): ${longest.trim().slice(0, 80)}`;
+    });
   closed.forEach(d => { d.open = false; });
+  // display formulas wider than their box: the end of the formula is hidden
+  const wideMath = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    .filter(el => el.scrollWidth > el.clientWidth + 1)
+    .map(el => `${el.scrollWidth} px in ${el.clientWidth} px: ` +
+               (el.querySelector('mjx-assistive-mml') || el).textContent.slice(0, 80));
   // figures as drawn (natural size) and as shown
   const figures = Array.from(document.querySelectorAll('.cell_output img, .tk-explore img'))
     .filter(img => img.clientWidth > 0)
@@ -100,7 +113,7 @@ PAGE_PROBE = r"""() => {
               alt: (img.getAttribute('alt') || '').slice(0, 80),
               code: input ? input.textContent : ''};
     });
-  return {rawTex, untypeset, merrors, mathCount: math.length, cut, figures,
+  return {rawTex, untypeset, merrors, mathCount: math.length, cut, wideOutput, wideMath, figures,
           mathInputError: document.body.innerText.includes('Math input error'),
           hasMathJax: !!document.querySelector('script[src*="mathjax"]')};
 }"""
@@ -358,6 +371,17 @@ def test_sliders_change_frame_and_alt_text(visits):
 def test_code_lines_fit_their_boxes(visits):
     cut = {n: r["cut"] for n, r in visits["pages"].items() if r.get("cut")}
     assert not cut, f"code boxes with lines cut off at {VIEWPORT['width']} px: {cut}"
+
+
+def test_printed_output_fits_its_box(visits):
+    wide = {n: r["wideOutput"] for n, r in visits["pages"].items() if r.get("wideOutput")}
+    assert not wide, f"printed output wider than its box at {VIEWPORT['width']} px: {wide}"
+
+
+def test_display_math_fits_its_box(visits):
+    wide = {n: r["wideMath"] for n, r in visits["pages"].items() if r.get("wideMath")}
+    assert not wide, (f"display formulas wider than their box at {VIEWPORT['width']} px "
+                      f"(split them, e.g. with aligned): {wide}")
 
 
 def test_figure_text_is_readable_at_the_size_shown(visits):
