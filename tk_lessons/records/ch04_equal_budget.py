@@ -28,7 +28,7 @@ from . import save
 
 NAME = "ch04_equal_budget"
 STEPS = 100
-RESTARTS = 4
+RESTARTS = 8
 LR = 1.0
 SEED = 0
 BUDGET = 0.05               # eta = BUDGET * mean ||A x|| over the heads
