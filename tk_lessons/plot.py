@@ -60,7 +60,7 @@ def _fit_text(width: float, panels: int, key: str = "axes.titlesize") -> tuple[f
 
     The book shrinks a figure wider than COLUMN_WIDTH to that width; the font grows by the same
     factor so that it reads at its nominal size. A title wraps at the width of one of the
-    ``panels`` panels (at about 0.6 em per character).
+    ``panels`` panels (at about 0.55 em per character).
 
     Six panels of 2.6 inches make a figure 15.6 inches wide, which the book halves; their
     titles, set at twice the size, read as 11 points (``axes.titlesize``) on the page:
@@ -74,7 +74,7 @@ def _fit_text(width: float, panels: int, key: str = "axes.titlesize") -> tuple[f
     >>> plt.close(fig)
     """
     size = _points(key) * max(1.0, width / COLUMN_WIDTH)
-    chars = max(8, int(width / panels * 72 / (0.6 * size)))
+    chars = max(8, int(width / panels * 72 / (0.55 * size)))
     return size, chars
 
 
