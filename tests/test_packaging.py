@@ -24,8 +24,11 @@ def test_wheel_contains_every_subpackage_and_package_data(tmp_path):
     for package in _subpackages():
         assert f"{package.replace('.', '/')}/__init__.py" in names, f"{package} is missing from the wheel"
     assert "tk_lessons/py.typed" in names
-    for weight in (ROOT / "tk_lessons" / "weights").glob("*"):
-        assert f"tk_lessons/weights/{weight.name}" in names, f"shipped weight {weight.name} not in the wheel"
+    for folder in ("weights", "records"):
+        shipped = [p for p in (ROOT / "tk_lessons" / folder).glob("*") if p.suffix in (".pt", ".json")]
+        assert shipped, f"tk_lessons/{folder} ships nothing"
+        for path in shipped:
+            assert f"tk_lessons/{folder}/{path.name}" in names, f"shipped {folder} file {path.name} not in the wheel"
 
 
 def test_pip_installs_from_a_git_url(tmp_path):

@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "attacks",
     "checks",
+    "checks_kernel",
     "data",
     "device",
     "kernel",
@@ -24,6 +25,7 @@ _SUBMODULES = (
     "networks",
     "operators",
     "plot",
+    "records",
     "sampling",
     "solvers",
     "widgets",
