@@ -12,6 +12,9 @@ must degrade there, never fail on an import. tools/colab_env.py does the work; t
   scipy, matplotlib, ipywidgets, tqdm, ipykernel and nbclient, plus tk_lessons installed
   non-editably from a copy of the working tree. There the instructor versions of the
   exercises must also run to the end: every exercise can be solved with Colab's packages.
+  After a notebook's Colab install cell, a module ``google.colab`` is put in ``sys.modules``
+  (the install cell itself still sees none and installs nothing), so tk_lessons takes the
+  branches it takes on Colab.
   Building the venv needs pip's index (about 40 s with pip's cache warm); running the
   fifteen notebooks about 65 s on a 2-core machine.
   ``TK_COLAB_REAL=0`` skips it (offline machines); ``TK_COLAB_VENV=DIR`` builds the venv in
@@ -90,6 +93,10 @@ def _probe(tmp_path: Path, *, installed: bool) -> Path:
             "assert not package.is_relative_to(root) and 'site-packages' in package.parts, package\n"
             f"missing = [f for f in {files!r} if not (package / f).is_file()]\n"
             "assert not missing, f'not installed: {missing}'")
+        cells.append(  # the kernel looks like Colab: tk_lessons takes its Colab branch
+            "import matplotlib.pyplot as plt\n"
+            "explorer = tk_lessons.widgets.explore(lambda a: plt.figure(), alt='probe', a=[1, 2])\n"
+            "assert 'google.colab' in sys.modules and explorer.frames is None")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     path = tmp_path / "probe.ipynb"
     nbformat.write(nb, path)

@@ -19,7 +19,9 @@ Two kernels are offered:
 * **real** (:func:`build_colab_venv` + :func:`venv_kernel`): a new virtual environment holding
   only :data:`COLAB_PACKAGES` (torch at this environment's version) and ``tk_lessons``
   installed from a copy of the working tree, non-editably and without dependencies, the way
-  Colab's ``%pip install`` leaves it.
+  Colab's ``%pip install`` leaves it. After a notebook's install cell, the kernel pretends
+  to be Colab (a ``google.colab`` module in ``sys.modules``), so tk_lessons takes its Colab
+  branches.
 """
 
 from __future__ import annotations
@@ -140,14 +142,16 @@ class Kernel:
     python: str
     env: dict[str, str]
     home: Path  # holds the kernel spec; the kernels' empty working folders are made here
+    # After a notebook's Colab install cell, put a module "google.colab" in sys.modules, so
+    # that tk_lessons takes its Colab branches (tk.widgets.explore: live widget only).
+    pretend_colab: bool = False
 
     def manager(self) -> AsyncKernelManager:
         spec_dir = self.home / "kernels" / KERNEL_NAME
-        if not spec_dir.exists():
-            spec_dir.mkdir(parents=True)
-            spec = {"argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                    "display_name": "Colab-like Python", "language": "python"}
-            (spec_dir / "kernel.json").write_text(json.dumps(spec))
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        spec = {"argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Colab-like Python", "language": "python"}
+        (spec_dir / "kernel.json").write_text(json.dumps(spec))
         specs = KernelSpecManager(kernel_dirs=[str(self.home / "kernels")],
                                   ensure_native_kernel=False)
         return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
@@ -188,7 +192,7 @@ def venv_kernel(venv: Path, home: Path) -> Kernel:
                                         if p and Path(p) != here]
     env["PATH"] = os.pathsep.join(path)
     env.pop("VIRTUAL_ENV", None)
-    return Kernel(str(Path(venv) / "bin" / "python"), env, home)
+    return Kernel(str(Path(venv) / "bin" / "python"), env, home, pretend_colab=True)
 
 
 def _check_outside_repository(path: Path) -> None:
@@ -282,6 +286,17 @@ def cells_to_run(nb: nbformat.NotebookNode, student: bool) -> nbformat.NotebookN
     return nb
 
 
+PRETEND_COLAB = ("import sys, types  # tools/colab_env.py: from here on, look like Colab\n"
+                 "sys.modules.setdefault('google.colab', types.ModuleType('google.colab'))")
+
+
+def _colab_point(nb: nbformat.NotebookNode) -> int:
+    """Where Colab starts to show: after the install cell when there is one, else at the top."""
+    first = nb.cells[0] if nb.cells else None
+    has_install = first is not None and first.cell_type == "code" and "google.colab" in first.source
+    return 1 if has_install else 0
+
+
 def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
                  timeout: int = 600) -> Result:
     """Execute ``path`` in a fresh kernel from an empty folder; stop at the first error."""
@@ -289,6 +304,10 @@ def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
     if student is None:
         student = path.parent.name == "student"
     nb = cells_to_run(nbformat.read(path, as_version=4), student)
+    inserted = None
+    if kernel.pretend_colab:
+        inserted = _colab_point(nb)
+        nb.cells.insert(inserted, nbformat.v4.new_code_cell(PRETEND_COLAB))
     workdir = kernel.workdir()
     manager = kernel.manager()
     client = NotebookClient(nb, km=manager, timeout=timeout, allow_errors=False,
@@ -305,6 +324,10 @@ def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
         if manager.has_kernel:  # the client leaves a kernel manager it was given running
             run_sync(manager.shutdown_kernel)(now=True)
         shutil.rmtree(workdir, ignore_errors=True)
+    if inserted is not None:
+        if failure is None and nb.cells[inserted].get("execution_count") is None:
+            failure = "the cell that pretends to be Colab did not run"
+        nb.cells.pop(inserted)  # report cells as the notebook numbers them
     code = [c for c in nb.cells if c.cell_type == "code"]
     ran = sum(1 for c in code if c.get("execution_count") is not None)
     if failure is not None:
