@@ -128,6 +128,18 @@ def test_a_book_only_import_is_reported_with_its_cell(blocked_kernel, tmp_path):
     assert "myst_nb" in result.failure and result.cells == 2
 
 
+def test_an_error_while_displaying_a_result_fails_the_run(blocked_kernel, tmp_path):
+    # e.g. a widget without _repr_mimebundle_ (ipywidgets 7): the cell "runs", its display fails
+    shown = ("class Shown:\n"
+             "    def _repr_mimebundle_(self, include=None, exclude=None):\n"
+             "        raise AttributeError('no bundle')\n"
+             "Shown()")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(shown)])
+    nbformat.write(nb, tmp_path / "display.ipynb")
+    result = colab_env.run_notebook(tmp_path / "display.ipynb", blocked_kernel)
+    assert result.failure == "cell 0 (starting `class Shown:`): AttributeError: no bundle"
+
+
 def test_student_notebooks_run_up_to_their_first_stub():
     for path in colab_env.student_notebooks():
         full = nbformat.read(path, as_version=4)

@@ -339,6 +339,9 @@ def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
             lines = [ln.strip() for ln in nb.cells[index].source.splitlines()]
             first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
             where = f"cell {index} (starting `{first[:60]}`)"
+            # an error raised while displaying the result reaches the reply without its name
+            error = next(o for o in nb.cells[index].outputs if o.output_type == "error")
+            failure = f"{error.ename}: {error.evalue}"
         failure = f"{where}: {failure}"
     return Result(path, ran, failure, time.perf_counter() - start)
 
