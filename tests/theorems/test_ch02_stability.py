@@ -13,6 +13,10 @@
   on the chapter's own 25% problem each nonlinear map has a certified bound above the exact
   constants of the linear maps; the soft-threshold attack misses only because a random start
   of length 0.3 lies in a flat region (zero gradient), while one of length 1 does not.
+* The equal-effort record (tk_lessons/records/ch02_equal_effort): every map of the 25% problem
+  searched with the same steps and starts; each recorded perturbation re-evaluated here by a
+  forward pass; the search reaches the exact linear constants; the nonlinear bounds have
+  levelled off (the second half of the run adds < 1%), while 8 steps from one start had not.
 
 Each check is also run on a deliberately wrong map or setting that it must reject.
 
@@ -466,3 +470,99 @@ def test_chapter_nonlinear_maps_are_certified_less_stable_than_the_linear_ones()
         assert ratio > 1.0, (name, ratio)
     res = lipschitz_lower_bound(A.H, y, eps, steps=2, seed=0)
     assert float(res.ratio) == pytest.approx(1.0, abs=1e-9)
+
+
+# -- Chapter claims: the equal-effort record -------------------------------------------------
+def _chapter_problem():
+    """The chapter's 25% problem, built here from the chapter's recipe (not from the record)."""
+    n = 64
+    x = data.shepp_logan(n).double()
+    A = SubsampledFourier(sampling.multilevel(n, 0.25)).to(F64)
+    clean = A(x)
+    noise = tk_device.randn(*clean.shape, seed=1, dtype=clean.dtype, device="cpu")
+    y = clean + 0.01 * clean.norm() * noise / noise.norm()
+    W = Wavelet(n, "haar")
+    fixed = dict(W=W, n_iter=100, real=True)
+    maps = {
+        "zero filling": A.H,
+        "Tikhonov": functools.partial(solvers.tikhonov, A, lam=0.1),
+        "l1-wavelet": functools.partial(solvers.fista, A, lam=1e-3, **fixed),
+        "TV": functools.partial(solvers.tv, A, lam=3e-3, n_iter=100),
+        "sqrt-LASSO": functools.partial(solvers.sqrt_lasso, A, lam=1e-2, **fixed),
+    }
+    return maps, y, 0.02 * float(y.norm())
+
+
+NONLINEAR = ("l1-wavelet", "TV", "sqrt-LASSO")
+EXACT_LINEAR = {"zero filling": 1.0, "Tikhonov": 1 / 1.1}
+
+
+def _late_gain(history: torch.Tensor, upto: int) -> float:
+    """What steps upto/2 + 1 .. upto raised the certified bound (best over all starts) by."""
+    so_far = history.cummax(dim=1).values.amax(dim=0)
+    return float(so_far[upto] / so_far[upto // 2]) - 1
+
+
+@pytest.fixture(scope="module")
+def equal_effort():
+    from tk_lessons import records
+
+    found, card = records.load("ch02_equal_effort")
+    return found, card
+
+
+def test_equal_effort_record_is_the_chapters_problem_and_every_bound_is_recomputed(equal_effort):
+    """Each recorded perturbation has size eps and, by one forward pass here, the ratio the
+    search recorded; every map got the same steps and starts."""
+    found, card = equal_effort
+    maps, y, eps = _chapter_problem()
+    assert card["recipe"]["eps_value"] == pytest.approx(eps, rel=1e-12)
+    assert set(card["keys"]) == set(maps)
+    shapes = {found[f"ratio_history_{key}"].shape for key in card["keys"].values()}
+    assert shapes == {(card["recipe"]["restarts"], card["recipe"]["steps"] + 1)}
+    assert card["recipe"]["restarts"] >= 4 and card["recipe"]["steps"] >= 200
+    for name, key in card["keys"].items():
+        e, history = found[f"e_{key}"], found[f"ratio_history_{key}"]
+        assert float(e.norm()) == pytest.approx(eps, rel=1e-12), name
+        ratio = float(local_lipschitz(maps[name], y, e))
+        assert ratio == pytest.approx(float(history.max()), rel=1e-6), name
+
+
+def test_equal_effort_search_reaches_the_exact_linear_constants_and_never_exceeds_them(equal_effort):
+    found, card = equal_effort
+    for name, exact in EXACT_LINEAR.items():
+        history = found[f"ratio_history_{card['keys'][name]}"]
+        assert float(history.max()) <= exact * (1 + 1e-10), name
+        assert float(history.amax(dim=1).min()) >= exact * (1 - 1e-6), name   # every start
+
+
+def test_equal_effort_bounds_have_levelled_off_and_certify_instability(equal_effort):
+    """The chapter's sentences: the second half of the run raised no bound by more than 1%;
+    every nonlinear bound exceeds both exact linear constants; 8 steps from one start were
+    far from the converged bound (the l1-wavelet bound rose by more than 10% afterwards)."""
+    found, card = equal_effort
+    steps = card["recipe"]["steps"]
+    for name in NONLINEAR:
+        history = found[f"ratio_history_{card['keys'][name]}"]
+        assert 0.0 <= _late_gain(history, steps) < 0.01, name
+        assert float(history.max()) > max(EXACT_LINEAR.values()), name
+    l1 = found[f"ratio_history_{card['keys']['l1-wavelet']}"]
+    assert float(l1.max()) > 1.1 * float(l1[0, :9].max())
+
+
+def test_the_levelling_check_rejects_an_eight_step_search(equal_effort):
+    """Control: the same check on the first 8 steps (the chapter's old search) must fail."""
+    found, card = equal_effort
+    history = found[f"ratio_history_{card['keys']['l1-wavelet']}"][:1, :9]
+    assert _late_gain(history, 8) > 0.01
+
+
+@pytest.mark.parametrize("name", ["l1-wavelet", "TV"])
+def test_equal_effort_first_start_retraces_a_fresh_search(equal_effort, name):
+    """The record's history is the search's: its first start, rerun here for 8 steps from
+    the same seed, gives the same ratios."""
+    found, card = equal_effort
+    maps, y, eps = _chapter_problem()
+    res = lipschitz_lower_bound(maps[name], y, eps, steps=8, seed=card["recipe"]["seed"])
+    recorded = found[f"ratio_history_{card['keys'][name]}"][0, :9]
+    assert torch.allclose(res.history["ratio"][0, :, 0], recorded, rtol=1e-6)
