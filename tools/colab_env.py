@@ -298,8 +298,11 @@ def _colab_point(nb: nbformat.NotebookNode) -> int:
 
 
 def run_notebook(path: Path, kernel: Kernel, student: bool | None = None,
-                 timeout: int = 600) -> Result:
-    """Execute ``path`` in a fresh kernel from an empty folder; stop at the first error."""
+                 timeout: int = 300) -> Result:
+    """Execute ``path`` in a fresh kernel from an empty folder; stop at the first error.
+
+    ``timeout`` is per cell, in seconds, as the book build's ``execute.timeout``.
+    """
     path = Path(path)
     if student is None:
         student = path.parent.name == "student"
