@@ -36,7 +36,7 @@ from make_student import STUB
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = colab_env.twins() + colab_env.student_notebooks()
-pytestmark = pytest.mark.notebook
+notebook = pytest.mark.notebook  # every test that starts a kernel
 
 # Imported by the book build or the tests only; none may be importable in the kernels.
 NOT_ON_COLAB = ["myst_nb", "myst_parser", "jupyter_book", "sphinx", "sphinx_proof", "jupytext",
@@ -109,11 +109,13 @@ def test_blocked_modules_are_the_book_and_test_packages_only():
     assert not blocked & set(ON_COLAB), sorted(blocked & set(ON_COLAB))
 
 
+@notebook
 def test_blocked_kernel_is_colab_like(blocked_kernel, tmp_path):
     result = colab_env.run_notebook(_probe(tmp_path, installed=False), blocked_kernel)
     assert result.failure is None, result.line()
 
 
+@notebook
 def test_a_book_only_import_is_reported_with_its_cell(blocked_kernel, tmp_path):
     # what every twin did before tk.glue: the check must catch it, at the right cell
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
@@ -128,6 +130,7 @@ def test_a_book_only_import_is_reported_with_its_cell(blocked_kernel, tmp_path):
     assert "myst_nb" in result.failure and result.cells == 2
 
 
+@notebook
 def test_an_error_while_displaying_a_result_fails_the_run(blocked_kernel, tmp_path):
     # e.g. a widget without _repr_mimebundle_ (ipywidgets 7): the cell "runs", its display fails
     shown = ("class Shown:\n"
@@ -149,6 +152,7 @@ def test_student_notebooks_run_up_to_their_first_stub():
         assert not any(STUB in c.source for c in kept.cells)
 
 
+@notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
 def test_notebook_runs_without_book_and_test_packages(path, blocked_kernel):
     result = colab_env.run_notebook(path, blocked_kernel)
@@ -156,11 +160,13 @@ def test_notebook_runs_without_book_and_test_packages(path, blocked_kernel):
     assert result.cells >= 2, result.line()  # the Colab cell and at least one of the notebook's
 
 
+@notebook
 def test_real_venv_is_colab_like(real_kernel, tmp_path):
     result = colab_env.run_notebook(_probe(tmp_path, installed=True), real_kernel)
     assert result.failure is None, result.line()
 
 
+@notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
 def test_notebook_runs_in_a_colab_like_venv(path, real_kernel):
     result = colab_env.run_notebook(path, real_kernel)
@@ -168,6 +174,7 @@ def test_notebook_runs_in_a_colab_like_venv(path, real_kernel):
     assert result.cells >= 2, result.line()
 
 
+@notebook
 @pytest.mark.parametrize("src", make_student.sources(), ids=lambda p: p.stem)
 def test_exercise_solutions_run_in_a_colab_like_venv(src, real_kernel, tmp_path):
     path = tmp_path / f"{src.stem}.ipynb"
