@@ -5,9 +5,9 @@ Every chapter twin (book/*.ipynb) must run to the end, and every student exercis
 repository, with tk_lessons taken from the installed packages. Book-only features (glue)
 must degrade there, never fail on an import. tools/colab_env.py does the work; two kernels:
 
-* cheap (always): this environment's Python, with every installed distribution that Colab's
-  packages do not need (myst-nb, Sphinx, jupytext, pytest, cvxpy, scikit-image, PyWavelets,
-  PyYAML, ...) made unimportable;
+* cheap (always): this environment's Python, with every installed distribution that the
+  packages below do not need (myst-nb, Sphinx, jupytext, pytest, cvxpy, scikit-image,
+  PyWavelets, PyYAML, ...) made unimportable; 15 kernel runs, 55 s on an idle 2-core machine;
 * real: a new virtual environment holding only torch (this environment's version), numpy,
   scipy, matplotlib, ipywidgets, tqdm, ipykernel and nbclient, plus tk_lessons installed
   non-editably from a copy of the working tree. There the instructor versions of the
@@ -15,8 +15,8 @@ must degrade there, never fail on an import. tools/colab_env.py does the work; t
   After a notebook's Colab install cell, a module ``google.colab`` is put in ``sys.modules``
   (the install cell itself still sees none and installs nothing), so tk_lessons takes the
   branches it takes on Colab.
-  Building the venv needs pip's index (about 40 s with pip's cache warm); running the
-  fifteen notebooks about 65 s on a 2-core machine.
+  Building the venv needs pip's index: 35 s with pip's cache warm on an idle 2-core
+  machine (65-100 s when other jobs share the cores); its 16 kernel runs take about 60 s.
   ``TK_COLAB_REAL=0`` skips it (offline machines); ``TK_COLAB_VENV=DIR`` builds the venv in
   DIR, outside the repository, and reuses it on the next run.
 """
@@ -38,8 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = colab_env.twins() + colab_env.student_notebooks()
 notebook = pytest.mark.notebook  # every test that starts a kernel
 
-# Imported by the book build or the tests only; none may be importable in the kernels.
-NOT_ON_COLAB = ["myst_nb", "myst_parser", "jupyter_book", "sphinx", "sphinx_proof", "jupytext",
+# Imported by the book build or the tests only. Colab happens to preinstall some of them
+# (cvxpy, scikit-image, PyYAML, ...), but the course must not need them: in the kernels none
+# may be importable.
+BOOK_AND_TEST_ONLY = ["myst_nb", "myst_parser", "jupyter_book", "sphinx", "sphinx_proof", "jupytext",
                 "pytest", "cvxpy", "skimage", "pywt", "yaml"]
 # What the chapters and tk_lessons import, and what runs the kernel.
 ON_COLAB = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm", "IPython", "ipykernel",
@@ -74,7 +76,7 @@ def _probe(tmp_path: Path, *, installed: bool) -> Path:
         "assert not cwd.is_relative_to(root) and os.listdir(cwd) == [], cwd\n"
         "assert not any(pathlib.Path(p or '.').resolve() == root for p in sys.path), sys.path",
         "import importlib\n"
-        f"for name in {NOT_ON_COLAB!r}:\n"
+        f"for name in {BOOK_AND_TEST_ONLY!r}:\n"
         "    try:\n"
         "        importlib.import_module(name)\n"
         "    except ModuleNotFoundError:\n"
@@ -105,7 +107,7 @@ def _probe(tmp_path: Path, *, installed: bool) -> Path:
 
 def test_blocked_modules_are_the_book_and_test_packages_only():
     blocked = set(colab_env.blocked_modules())
-    assert set(NOT_ON_COLAB) <= blocked, sorted(set(NOT_ON_COLAB) - blocked)
+    assert set(BOOK_AND_TEST_ONLY) <= blocked, sorted(set(BOOK_AND_TEST_ONLY) - blocked)
     assert not blocked & set(ON_COLAB), sorted(blocked & set(ON_COLAB))
 
 

@@ -13,13 +13,13 @@ installed packages.
 Two kernels are offered:
 
 * **cheap** (:func:`blocked_kernel`): this environment's Python, with a ``sitecustomize`` that
-  makes every installed distribution Colab's packages do not need (myst-nb, Sphinx, jupytext,
-  pytest, cvxpy, scikit-image, PyWavelets, PyYAML, ...) unimportable. ``tk_lessons`` is the
+  makes every installed distribution that :data:`COLAB_PACKAGES` do not need (myst-nb, Sphinx,
+  jupytext, pytest, cvxpy, scikit-image, PyWavelets, PyYAML, ...) unimportable. ``tk_lessons`` is the
   editable install; the repository root is not on ``sys.path``.
 * **real** (:func:`build_colab_venv` + :func:`venv_kernel`): a new virtual environment holding
   only :data:`COLAB_PACKAGES` (torch at this environment's version) and ``tk_lessons``
-  installed from a copy of the working tree, non-editably and without dependencies, the way
-  Colab's ``%pip install`` leaves it. After a notebook's install cell, the kernel pretends
+  installed from a copy of the working tree, non-editably and without dependencies (``pip
+  check`` then confirms that every dependency it declares is already there). After a notebook's install cell, the kernel pretends
   to be Colab (a ``google.colab`` module in ``sys.modules``), so tk_lessons takes its Colab
   branches.
 """
@@ -115,7 +115,7 @@ def blocked_modules() -> list[str]:
 
 
 _SITECUSTOMIZE = '''\
-"""Written by tools/colab_env.py: the packages Colab lacks cannot be imported here."""
+"""Written by tools/colab_env.py: book-only and test-only packages cannot be imported here."""
 import sys
 
 BLOCKED = frozenset({blocked!r})
@@ -126,7 +126,7 @@ class _NotOnColab:
     def find_spec(name, path=None, target=None):
         if name.partition(".")[0] in BLOCKED:
             raise ModuleNotFoundError(
-                f"No module named {{name!r}} (blocked by tools/colab_env.py: not on Colab)",
+                f"No module named {{name!r}} (tools/colab_env.py: the notebooks may not need it)",
                 name=name)
         return None
 
