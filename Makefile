@@ -2,7 +2,7 @@
 # virtual environment .venv already exists (created by either README command).
 VENV := . .venv/bin/activate &&
 
-.PHONY: help install book test unit pages browser mathjax notebooks student benchmarks clean
+.PHONY: help install book test unit pages browser mathjax colab notebooks student benchmarks clean
 
 help:
 	@echo "make install     create .venv and install the course environment (CPU torch)"
@@ -12,6 +12,7 @@ help:
 	@echo "make pages       check the chapters' page furniture and code line lengths (no execution)"
 	@echo "make browser     build the book and open every page in headless Chromium"
 	@echo "                 (needs: apt-get install chromium; npm, for MathJax)"
+	@echo "make colab       run every notebook with only Colab's packages (venv in ~/.cache/tk-colab-venv)"
 	@echo "make mathjax     fetch MathJax into _vendor_static/ (the browser test serves it)"
 	@echo "make notebooks   regenerate the .ipynb twins of the chapters"
 	@echo "make student     regenerate the student exercise notebooks"
@@ -35,6 +36,9 @@ pages:
 
 browser: mathjax
 	$(VENV) TK_REQUIRE_BROWSER=1 python -m pytest tests/test_browser.py tests/test_book.py
+
+colab:
+	$(VENV) python tools/colab_env.py --real --venv $(HOME)/.cache/tk-colab-venv
 
 mathjax:
 	$(VENV) python tools/vendor_mathjax.py

@@ -48,6 +48,22 @@ def test_explore_bundle_has_live_widget_and_static_slider():
     assert [c.description for c in widget.children[:2]] == ["a", "b"]
 
 
+def test_explore_shows_an_ipywidgets_7_widget_by_its_model(monkeypatch):
+    # ipywidgets 7 (Colab's) has no _repr_mimebundle_: the view must name the widget's model,
+    # or Colab shows no live widget; the real-Colab test runs it with ipywidgets 7.7.1.
+    class Version7Widget:
+        model_id = "abc123"
+
+    ex = tk.widgets.explore(_draw, alt="x", static=False, a=[1], b=[2])
+    monkeypatch.setattr(ex, "widget", lambda: Version7Widget())
+    view = ex._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
+    assert view == {"version_major": 2, "version_minor": 0, "model_id": "abc123"}
+    live = ex._repr_mimebundle_  # and ipywidgets 8's own bundle is passed on unchanged
+    monkeypatch.setattr(ex, "widget", lambda: type("W8", (), {"_repr_mimebundle_": lambda self: (
+        {"text/plain": "w", "application/vnd.jupyter.widget-view+json": {"model_id": "m8"}}, {})})())
+    assert live()["application/vnd.jupyter.widget-view+json"] == {"model_id": "m8"}
+
+
 def test_explore_without_static_frames():
     ex = tk.widgets.explore(_draw, alt="x", static=False, a=[1], b=[2])
     assert ex.frames is None and "text/html" not in ex._repr_mimebundle_()

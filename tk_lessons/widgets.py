@@ -142,15 +142,29 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         bundle: dict[str, Any] = {"text/plain": f"<Explorer over {', '.join(self.params)}>"}
         try:
-            data = self.widget()._repr_mimebundle_()
-            if isinstance(data, tuple):
-                data = data[0]
-            bundle.update({k: v for k, v in data.items() if k != "text/plain"})
+            widget = self.widget()
         except ImportError:  # no ipywidgets: the HTML slider still works
-            pass
+            widget = None
+        if widget is not None:
+            bundle.update({k: v for k, v in _widget_view(widget).items() if k != "text/plain"})
         if self.frames is not None:
             bundle["text/html"] = self.to_html()
         return bundle
+
+
+def _widget_view(widget: Any) -> dict[str, Any]:
+    """The MIME bundle that shows a live widget, under ipywidgets 8 and 7.
+
+    ipywidgets 8 widgets have ``_repr_mimebundle_``. Version 7, which Colab keeps because its
+    front end renders 7's widgets without extra set-up, displays a widget through
+    ``_ipython_display_`` only; its view is the same ``widget-view+json`` reference to the
+    widget's model, built here.
+    """
+    if hasattr(widget, "_repr_mimebundle_"):
+        data = widget._repr_mimebundle_()
+        return data[0] if isinstance(data, tuple) else data
+    return {"application/vnd.jupyter.widget-view+json":
+            {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
 
 
 def _label(value: Any) -> str:

@@ -17,7 +17,8 @@ Two kernels are offered:
   jupytext, pytest, cvxpy, scikit-image, PyWavelets, PyYAML, ...) unimportable. ``tk_lessons`` is the
   editable install; the repository root is not on ``sys.path``.
 * **real** (:func:`build_colab_venv` + :func:`venv_kernel`): a new virtual environment holding
-  only :data:`COLAB_PACKAGES` (torch at this environment's version) and ``tk_lessons``
+  only :data:`COLAB_PACKAGES` (torch at this environment's version, ipywidgets at Colab's
+  :data:`COLAB_PINS`) and ``tk_lessons``
   installed from a copy of the working tree, non-editably and without dependencies (``pip
   check`` then confirms that every dependency it declares is already there). After a notebook's install cell, the kernel pretends
   to be Colab (a ``google.colab`` module in ``sys.modules``), so tk_lessons takes its Colab
@@ -54,6 +55,10 @@ from make_student import STUB  # noqa: E402
 # What Colab preinstalls and the course relies on; nbclient/ipykernel run the notebooks.
 COLAB_PACKAGES = ("torch", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm", "ipykernel",
                   "nbclient")
+# Versions the real environment takes as Colab has them, where the course must work with an
+# older release than the book environment's: Colab keeps ipywidgets 7, whose widgets its front
+# end renders without extra set-up (googlecolab/colabtools issues 3020 and 4525).
+COLAB_PINS = {"ipywidgets": "ipywidgets==7.7.1"}
 # Every Python environment has these (pip in the venv, setuptools/wheel on Colab).
 BASE_PACKAGES = ("pip", "setuptools", "wheel")
 # The files `pip install <repo>` needs to build tk_lessons (README: the project's readme).
@@ -207,7 +212,8 @@ def colab_requirements() -> list[str]:
     installed from (same pip configuration, pip's cache) and never falls back to a
     different multi-GB build.
     """
-    return [f"torch=={metadata.version('torch')}" if p == "torch" else p for p in COLAB_PACKAGES]
+    pins = {**COLAB_PINS, "torch": f"torch=={metadata.version('torch')}"}
+    return [pins.get(p, p) for p in COLAB_PACKAGES]
 
 
 def _pip(python: Path, *args: str) -> str:

@@ -7,6 +7,9 @@ for a chapter's 90 s budget on a 2-core CPU are run once; the chapter loads the
 perturbations and evaluates them again with a forward pass, so every number it prints is
 computed, and the card's numbers are only compared with.
 
+* ``ch02_equal_effort``: certified lower bounds for chapter 2's five maps (zero filling,
+  Tikhonov, l1-wavelets, TV, sqrt-LASSO) on its 25% Fourier problem, all searched alike
+  (``python -m tk_lessons.records.ch02_equal_effort``).
 * ``ch04_equal_budget``: certified lower bounds on the local Lipschitz constant of the U-Net
   ``unet_radial64`` and of 300-iteration TV, both searched with the same budget
   (``python -m tk_lessons.records.ch04_equal_budget``).
