@@ -41,8 +41,12 @@ notebook = pytest.mark.notebook  # every test that starts a kernel
 # Imported by the book build or the tests only. Colab happens to preinstall some of them
 # (cvxpy, scikit-image, PyYAML, ...), but the course must not need them: in the kernels none
 # may be importable.
-BOOK_AND_TEST_ONLY = ["myst_nb", "myst_parser", "jupyter_book", "sphinx", "sphinx_proof", "jupytext",
-                "pytest", "cvxpy", "skimage", "pywt", "yaml"]
+BOOK_AND_TEST_ONLY = ["myst_nb", "myst_parser", "jupyter_book", "sphinx", "sphinx_proof",
+                      "jupytext", "pytest", "cvxpy", "skimage", "pywt", "yaml"]
+# ipywidgets 7, as Colab has it, brings the classic notebook server and with it PyYAML: the real
+# venv has it like Colab, and the cheap kernel, which blocks it, shows that the course does not
+# need it.
+PULLED_IN_BY_COLAB_PINS = {"yaml"}
 # What the chapters and tk_lessons import, and what runs the kernel.
 ON_COLAB = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm", "IPython", "ipykernel",
             "tk_lessons"]
@@ -69,6 +73,7 @@ def real_kernel(tmp_path_factory) -> colab_env.Kernel:
 
 def _probe(tmp_path: Path, *, installed: bool) -> Path:
     """A notebook that fails unless its kernel is Colab-like."""
+    absent = [n for n in BOOK_AND_TEST_ONLY if not (installed and n in PULLED_IN_BY_COLAB_PINS)]
     cells = [
         "import os, pathlib, sys\n"
         f"root = pathlib.Path({str(ROOT)!r})\n"
@@ -76,7 +81,7 @@ def _probe(tmp_path: Path, *, installed: bool) -> Path:
         "assert not cwd.is_relative_to(root) and os.listdir(cwd) == [], cwd\n"
         "assert not any(pathlib.Path(p or '.').resolve() == root for p in sys.path), sys.path",
         "import importlib\n"
-        f"for name in {BOOK_AND_TEST_ONLY!r}:\n"
+        f"for name in {absent!r}:\n"
         "    try:\n"
         "        importlib.import_module(name)\n"
         "    except ModuleNotFoundError:\n"
