@@ -352,3 +352,272 @@ def test_close_keeps_python_floats_in_double_precision():
         checks.close("off by 1e-8", 1.0 + 1e-8, 1.0, rtol=1e-10, atol=0.0)
     with pytest.raises(checks.CheckError, match="expected a tensor or a number"):
         checks.close("words", object(), 1.0)
+
+
+# ---------------------------------------------------------------------------------------
+# Checks that compute their reference themselves and never print it (issue 18, item 3)
+# ---------------------------------------------------------------------------------------
+from tk_lessons import (checks_instabilities, checks_kernel, checks_learned,  # noqa: E402
+                        checks_stability, metrics, networks, operators, solvers)
+from tk_lessons.networks import recipes  # noqa: E402
+
+
+def _digits(value: float) -> list[str]:
+    """The ways a failure message could spell the reference ``value``."""
+    return [f"{value:.{k}g}" for k in (3, 4, 6)] + [f"{value:.{k}f}" for k in (2, 3, 4)]
+
+
+def _assert_hidden(err: pytest.ExceptionInfo, reference: float) -> None:
+    import re
+
+    message = str(err.value)
+    leaked = [s for s in _digits(reference) if s not in ("0", "0.00", "0.000")
+              and re.search(rf"(?<![\d.]){re.escape(s)}(?!\d)", message)]
+    assert not leaked, f"the message states the reference {reference}: {message}"
+
+
+def _pinv_right(sigma):
+    return 1.0 / float(operators.Blur((32,), sigma).singular_values().min())
+
+
+def test_stability_checks_pass_on_right_answers(capsys):
+    checks_stability.blur_pinv_lipschitz(_pinv_right, 32)
+    B = operators.Blur((32,), 1.0).to(torch.float64)
+    x = torch.rand(1, 1, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    checks_stability.blur_inverse(lambda v: torch.fft.ifft(torch.fft.fft(v) / B.transfer).real, B, x)
+    checks_stability.blur_inverse_estimate(0.995 / float(B.singular_values().min()), B)
+    checks_stability.tikhonov_norm(lambda s, lam: float((s / (s**2 + lam)).max()))
+    checks_stability.lam_for_bound(1 / 400, 10.0)
+    checks_stability.relu_lipschitz("L^(1/2)", 0.0, 0.5)
+    checks_stability.relu_lipschitz("L^2", 0.5, 2.0)
+    checks_stability.relu_attack_estimate("n = 100", 0.0, 2.0, within=1.0)
+    mask = torch.arange(32) % 4 == 0
+    F = operators.SubsampledFourier(mask).to(torch.float64)
+    x_tik = solvers.tikhonov(F, F(x), 0.1)
+    checks_stability.tikhonov_kernel_share(F, x, 0.1, x_tik,
+                                           float((x_tik - F.H(F(x_tik))).norm() / x_tik.norm()))
+    assert capsys.readouterr().out.count("correct") == 9
+
+
+def test_stability_checks_reject_without_revealing_the_reference():
+    B = operators.Blur((32,), 1.0).to(torch.float64)
+    exact = 1 / float(B.singular_values().min())
+    # a hard-coded table of the values at the widths the exercise prints does not pass
+    table = {0.5: _pinv_right(0.5), 1.0: _pinv_right(1.0)}
+    with pytest.raises(checks.CheckError, match="L for sigma = 0.8") as err:
+        checks_stability.blur_pinv_lipschitz(lambda s: table.get(s, 1.0), 32)
+    _assert_hidden(err, _pinv_right(0.8))
+    with pytest.raises(checks.CheckError, match="too small") as err:
+        checks_stability.blur_pinv_lipschitz(lambda s: 1 / float(operators.Blur((32,), s)
+                                                                 .singular_values().max()), 32)
+    _assert_hidden(err, _pinv_right(0.5))
+    with pytest.raises(checks.CheckError, match="exceeds the exact constant") as err:
+        checks_stability.blur_inverse_estimate(1.5 * exact, B)
+    _assert_hidden(err, exact)
+    with pytest.raises(checks.CheckError, match="asks for one within 1%") as err:
+        checks_stability.blur_inverse_estimate(0.9 * exact, B)
+    _assert_hidden(err, exact)
+    x = torch.rand(1, 1, 32, dtype=torch.float64)
+    with pytest.raises(checks.CheckError, match="inverse"):
+        checks_stability.blur_inverse(lambda v: torch.fft.ifft(torch.fft.fft(v) * B.transfer).real, B, x)
+    with pytest.raises(checks.CheckError, match="lam = 0.001: got .* too large"):
+        checks_stability.tikhonov_norm(lambda s, lam: float((1 / s).max()))
+    with pytest.raises(checks.CheckError, match="orthonormal rows"):   # right only for one A
+        checks_stability.tikhonov_norm(lambda s, lam: float((s / (s**2 + lam)).max())
+                                       if len(s) == 10 else 1.0)
+    with pytest.raises(checks.CheckError, match="above 10"):
+        checks_stability.lam_for_bound(1 / 500, 10.0)
+    with pytest.raises(checks.CheckError, match="not the smallest") as err:
+        checks_stability.lam_for_bound(0.01, 10.0)
+    _assert_hidden(err, 1 / 400)
+    for eps, wrong, right in ((0.5, 0.5, 0.0), (2.0, 1.0, 0.5), (2.0, 0.25, 0.5)):
+        with pytest.raises(checks.CheckError, match="too (large|small)") as err:
+            checks_stability.relu_lipschitz("L", wrong, eps)
+        _assert_hidden(err, right)
+    with pytest.raises(checks.CheckError, match="exceeds"):
+        checks_stability.relu_attack_estimate("n = 1", 0.6, 2.0, within=0.01)
+    mask = torch.arange(32) % 4 == 0
+    F = operators.SubsampledFourier(mask).to(torch.float64)
+    with pytest.raises(checks.CheckError, match="not the Tikhonov reconstruction"):
+        checks_stability.tikhonov_kernel_share(F, x, 0.1, x, 0.0)
+    x_tik = solvers.tikhonov(F, F(x), 0.1)
+    with pytest.raises(checks.CheckError, match="kernel_share: got 0.5"):
+        checks_stability.tikhonov_kernel_share(F, x, 0.1, x_tik, 0.5)
+
+
+def test_kernel_checks_for_the_warmup_and_chapter_1(capsys):
+    N = 16
+    keep = (torch.fft.fftfreq(N) * N).abs() <= 3
+
+    def A(v):
+        return torch.fft.fft(v, norm="ortho")[keep]
+
+    def A_adj(y):
+        full = torch.zeros(N, dtype=torch.complex128)
+        full[keep] = y
+        return torch.fft.ifft(full, norm="ortho")
+
+    checks_kernel.coisometry(A, A_adj, (N,))
+    with pytest.raises(checks.CheckError, match="differs from y"):
+        checks_kernel.coisometry(A, lambda y: 2 * A_adj(y), (N,))
+    x = torch.linspace(0, 1, N, dtype=torch.float64).to(torch.complex128)
+    kernel_vector = torch.zeros(N, dtype=torch.complex128)
+    kernel_vector[N // 2] = 1.0
+    x2 = x + 0.6 * torch.fft.ifft(kernel_vector, norm="ortho") / torch.fft.ifft(
+        kernel_vector, norm="ortho").norm()
+    checks_kernel.same_data(A, x, x2, min_distance=0.5)
+    with pytest.raises(checks.CheckError, match="at least 0.5"):
+        checks_kernel.same_data(A, x, x + (x2 - x) / 2, min_distance=0.5)
+    with pytest.raises(checks.CheckError, match="same measurements"):
+        checks_kernel.same_data(A, x, x + 1, min_distance=0.5)
+    with pytest.raises(checks.CheckError, match="equals x"):
+        checks_kernel.same_data(A, x, x)
+    with pytest.raises(checks.CheckError, match="real image"):
+        checks_kernel.same_data(A, x.real, x2, real=True)
+    part = (x2 - A_adj(A(x2)))
+    checks_kernel.exact_on("psi(A x2) = x2", lambda y: A_adj(y) + part, A, x2)
+    with pytest.raises(checks.CheckError, match="differs from x by up to"):
+        checks_kernel.exact_on("psi(A x2) = x2", A_adj, A, x2)
+    z = torch.ones(N, dtype=torch.float64) * (-1.0) ** torch.arange(N)
+    checks.approximate_kernel(A, z / z.norm(), 1e-9, unit_norm=True)
+    with pytest.raises(checks.CheckError, match="norm 1"):
+        checks.approximate_kernel(A, z, 1e-9, unit_norm=True)
+    assert capsys.readouterr().out.count("correct") == 4
+
+
+@pytest.fixture(scope="module")
+def radial():
+    unet = networks.load("unet_radial64")
+    itnet = networks.load("itnet_radial64_nonoise")
+    X = recipes.test_set("unet_radial64")[:2]
+    return unet, itnet, X
+
+
+def test_learned_checks_pass_and_reject_without_revealing(radial, capsys):
+    unet, itnet, X = radial
+    A = unet.A
+    with torch.no_grad():
+        p_unet = metrics.psnr(unet(A(X)), X, 1.0)
+    lam = networks.info("unet_radial64")["metrics"]["tv_lam"]
+    p_tv = metrics.psnr(solvers.tv(A, A(X), lam, n_iter=300), X, 1.0)
+    gain = float((p_unet - p_tv).mean())
+    checks_learned.psnr_comparison(unet, X, p_unet, p_tv, gain)
+    with pytest.raises(checks.CheckError, match="gain: got .* too small") as err:
+        checks_learned.psnr_comparison(unet, X, p_unet, p_tv, gain - 0.5)
+    _assert_hidden(err, gain)
+    with pytest.raises(checks.CheckError, match="psnr_tv: 2 of 2 entries are wrong"):
+        checks_learned.psnr_comparison(unet, X, p_unet, metrics.psnr(solvers.tv(
+            A, A(X), 10 * lam, n_iter=300), X, 1.0), gain)
+    checks_learned.data_step(lambda x, y, s: x - s * A.H(A(x) - y).real, itnet, X)
+    with pytest.raises(checks.CheckError, match="data_step"):
+        checks_learned.data_step(lambda x, y, s: x - A.H(A(x) - y).real, itnet, X)
+
+    def my_itnet(y, skip=None):
+        x = A.H(y).real
+        for k in range(itnet.iterations):
+            x = x + itnet.nets[k](x) if k != skip else x
+            x = x - itnet.lam[k] * A.H(A(x) - y).real
+        return x
+
+    checks_learned.unrolled_itnet(my_itnet, itnet, X)
+    with pytest.raises(checks.CheckError, match="my_itnet"):
+        checks_learned.unrolled_itnet(lambda y: my_itnet(y, skip=0), itnet, X)
+    checks_learned.mean_noise_ratio(0.5, A.m)
+    with pytest.raises(checks.CheckError, match="too large") as err:
+        checks_learned.mean_noise_ratio(1 / 3 ** 0.5, A.m)
+    _assert_hidden(err, 0.5)
+    assert capsys.readouterr().out.count("correct") == 4
+
+
+def test_risk_minimiser_and_out_of_distribution(radial, capsys):
+    unet, _, X = radial
+    x, z = X[:1], torch.zeros_like(X[:1])
+    z[..., 20:30, 20:30] = 0.3
+    images = torch.cat([x] * 7 + [x + z] * 3)
+    ts = torch.linspace(0, 1, 101)
+    checks_learned.risk_minimiser(0.3, ts, images, x, z)
+    for wrong in (0.5, 0.7, 1.0):
+        with pytest.raises(checks.CheckError, match="a smaller t") as err:
+            checks_learned.risk_minimiser(wrong, ts, images, x, z)
+        _assert_hidden(err, 0.3)
+    with pytest.raises(checks.CheckError, match="a larger t"):
+        checks_learned.risk_minimiser(0.0, ts, images, x, z)
+    with pytest.raises(checks.CheckError, match=r"values in \[0, 1\]"):
+        checks_learned.out_of_distribution(2 * X[:1], 1.0, 1.0, unet, X)
+    with pytest.raises(checks.CheckError, match="one real image of shape"):
+        checks_learned.out_of_distribution(X, 1.0, 1.0, unet, X)
+    with pytest.raises(checks.CheckError, match="growth_unet: got 100"):
+        checks_learned.out_of_distribution(X[:1], 100.0, 1.0, unet, X)
+    assert capsys.readouterr().out.count("correct") == 1
+
+
+def test_instability_checks_on_a_small_map(capsys):
+    gen = torch.Generator().manual_seed(5)
+    W = torch.randn(6, 6, generator=gen, dtype=torch.complex128)
+
+    def net(y):
+        return (y @ W.T).abs()
+
+    def perturb(y, size, generator):
+        g = torch.randn(y.shape, generator=generator, dtype=y.dtype)
+        return y + size * g / g.abs().norm(dim=1, keepdim=True)
+
+    y = torch.randn(1, 6, generator=gen, dtype=torch.complex128)
+    x = net(y) + 0.1
+    e_adv = 0.1 * torch.randn(1, 6, generator=gen, dtype=torch.complex128)
+
+    def rel(v):
+        return float((net(v) - x).norm() / x.norm())
+
+    draws = torch.Generator().manual_seed(0)
+    right = [rel(perturb(y, float(e_adv.abs().norm()), draws)) for _ in range(20)]
+    checks_instabilities.random_errors(right, perturb, net, y, x, e_adv)
+    with pytest.raises(checks.CheckError, match="entries are wrong") as err:
+        checks_instabilities.random_errors(right[1:] + right[:1], perturb, net, y, x, e_adv)
+    _assert_hidden(err, right[0])
+    with pytest.raises(checks.CheckError, match=r"expected shape \(20,\)"):
+        checks_instabilities.random_errors(right[:10], perturb, net, y, x, e_adv)
+    with pytest.raises(checks.CheckError, match="expected at least 1.5"):
+        checks_instabilities.attack_beats_random(net, y, x, e_adv, [10.0], factor=1.5)
+    checks_instabilities.attack_beats_random(net, y, x, e_adv, [1e-6], factor=1.5)
+    lower = float((net(y + e_adv) - net(y)).norm() / e_adv.abs().norm())
+    draws = torch.Generator().manual_seed(0)
+    noisy = [perturb(y, float(e_adv.abs().norm()), draws) for _ in range(20)]
+    top = max(float((net(v) - net(y)).norm() / (v - y).abs().norm()) for v in noisy)
+    checks_instabilities.lipschitz_ratios(lower, top, net, y, e_adv, perturb)
+    with pytest.raises(checks.CheckError, match="L_lower: got") as err:
+        checks_instabilities.lipschitz_ratios(lower * 1.01, top, net, y, e_adv, perturb)
+    _assert_hidden(err, lower)
+    with pytest.raises(checks.CheckError, match="L_random: got") as err:
+        checks_instabilities.lipschitz_ratios(lower, top * 0.9, net, y, e_adv, perturb)
+    _assert_hidden(err, top)
+    assert capsys.readouterr().out.count("correct") == 3
+
+
+def test_nested_sampling_rejects_without_revealing(capsys):
+    X = torch.stack([d for d in recipes.test_set("unet_radial64")[:2]])
+    recorded = networks.info("unet_cartesian_rate")["metrics"]["psnr_by_rate"]
+    by_rate = [recorded[f"{r:.4f}"] for r in recipes.CARTESIAN_RATES]
+    far = [v + 5.0 for v in by_rate]
+    with pytest.raises(checks.CheckError, match="against the manifest") as err:
+        checks_instabilities.nested_sampling(far, 0.2, [0.0] * len(by_rate), [X] * len(by_rate), X)
+    for value in by_rate:
+        _assert_hidden(err, value)
+    peak = recipes.CARTESIAN_RATES[int(torch.tensor(by_rate).argmax())]
+    wrong_peak = recipes.CARTESIAN_RATES[0] if peak != recipes.CARTESIAN_RATES[0] else \
+        recipes.CARTESIAN_RATES[1]
+    with pytest.raises(checks.CheckError, match="peak_rate: got"):
+        checks_instabilities.nested_sampling(by_rate, wrong_peak, [], [], X)
+    with pytest.raises(checks.CheckError, match="one per rate"):
+        checks_instabilities.nested_sampling(by_rate, peak, [], [X], X)
+    zero = [torch.zeros_like(X)] * len(by_rate)
+    with pytest.raises(checks.CheckError, match="data misfit"):
+        checks_instabilities.nested_sampling(by_rate, peak, [0.0] * len(by_rate), zero, X)
+    exact = [X.clone() for _ in by_rate]           # x itself is feasible, with TV(x)
+    rough = [X + 0.05 * torch.randn_like(X) for _ in by_rate]
+    with pytest.raises(checks.CheckError, match="data misfit|exceeds TV"):
+        checks_instabilities.nested_sampling(by_rate, peak, [0.0] * len(by_rate), rough, X)
+    with pytest.raises(checks.CheckError, match="tv_psnr"):      # the PSNR of x itself is inf
+        checks_instabilities.nested_sampling(by_rate, peak, [100.0] * len(by_rate), exact, X)
+    checks_instabilities.nested_sampling(by_rate, peak, [float("inf")] * len(by_rate), exact, X)
+    assert capsys.readouterr().out.count("correct") == 1

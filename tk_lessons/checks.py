@@ -121,6 +121,38 @@ def _number(name: str, value) -> float:
     return number
 
 
+def _agree(name: str, value, reference, *, rtol: float, atol: float = 0.0, hint: str = "") -> None:
+    """Compare ``value`` with a reference that a check computed itself, without printing it.
+
+    A failure says how the answer is wrong (shape, too large, too small, which entry) but never
+    states the reference, so the message cannot be pasted back as the answer. ``hint`` says what
+    to look at.
+    """
+    v = _as_tensor(name, value)
+    e = _as_tensor("reference", reference).detach()
+    if v.numel() == 1 and e.numel() == 1:
+        v, e = v.reshape(()), e.reshape(())
+    if v.shape != e.shape:
+        raise CheckError(f"{name}: expected shape {tuple(e.shape)}, got {tuple(v.shape)}")
+    v = v.detach().to(torch.complex128 if (v.is_complex() or e.is_complex()) else torch.float64)
+    e = e.to(v.dtype).to(v.device)
+    finite = torch.isfinite(e) if not e.is_complex() else torch.isfinite(torch.view_as_real(e)).all(-1)
+    deviation = (v - e).abs()
+    allowed = atol + rtol * e.abs()
+    bad = ~((v == e) | (finite & (deviation <= allowed)))       # NaN in v is always wrong
+    if not bool(bad.any()):
+        return
+    tail = f". {hint[:1].upper()}{hint[1:]}" if hint else ""
+    if v.numel() == 1:
+        if v.is_complex():
+            raise CheckError(f"{name}: got {complex(v):.6g}, which is wrong{tail}")
+        side = "too large" if float(v) > float(e) else "too small"
+        raise CheckError(f"{name}: got {float(v):.6g}, which is {side}{tail}")
+    index = int(bad.flatten().nonzero()[0])
+    raise CheckError(f"{name}: {int(bad.sum())} of {v.numel()} entries are wrong, the first at "
+                     f"flat index {index}{tail}")
+
+
 def lipschitz_estimate(name: str, estimate, exact, *, within: float = 0.05, rtol: float = 1e-6) -> None:
     """Check an estimate of a Lipschitz constant that was computed from evaluated ratios.
 
@@ -148,20 +180,27 @@ def lipschitz_estimate(name: str, estimate, exact, *, within: float = 0.05, rtol
     >>> checks.lipschitz_estimate("estimate", 0.998, 1.0)
     ✔ estimate: correct
     """
+    _lipschitz_estimate(name, estimate, exact, within=within, rtol=rtol, reveal=True)
+
+
+def _lipschitz_estimate(name: str, estimate, exact, *, within: float, rtol: float,
+                        reveal: bool) -> None:
+    """:func:`lipschitz_estimate`; with ``reveal=False`` no message states the exact constant."""
     value = _number(name, estimate)
     target = _number("exact", exact)
+    shown = f" {target:.6g}" if reveal else ""
     if value < 0:
         raise CheckError(f"{name}: got {value:.6g}, but a ratio of norms is never negative")
     if value > target * (1 + rtol) + 1e-12:
         raise CheckError(
-            f"{name}: {value:.6g} exceeds the exact constant {target:.6g}. Every ratio "
+            f"{name}: {value:.6g} exceeds the exact constant{shown}. Every ratio "
             "||Psi(y + e) - Psi(y)|| / ||e|| is at most the Lipschitz constant, so an estimate built "
             "from such ratios cannot be larger: divide by ||e|| (not by ||e||^2 or eps^2), and use "
             "the perturbation e that was actually applied")
     if value < (1 - within) * target:
-        share = value / target if target > 0 else 0.0
+        share = f"{value / target if target > 0 else 0.0:.1%} of" if reveal else "below"
         raise CheckError(
-            f"{name}: {value:.6g} is {share:.1%} of the exact constant {target:.6g}. It is a valid lower "
+            f"{name}: {value:.6g} is {share} the exact constant{shown}. It is a valid lower "
             f"bound, but this task asks for one within {within:.0%}: run more ascent steps or restarts")
     _ok(name)
 
@@ -429,7 +468,8 @@ def kernel_part(A, detail, z, *, rtol: float = 1e-8) -> None:
     _ok("kernel part of the detail")
 
 
-def approximate_kernel(forward: Callable, z, tau: float, *, rtol: float = 1e-9) -> None:
+def approximate_kernel(forward: Callable, z, tau: float, *, rtol: float = 1e-9,
+                       unit_norm: bool = False) -> None:
     """Check that ``z`` is a nonzero real image in the approximate kernel: ``||A z|| <= tau ||z||``.
 
     Parameters
@@ -442,6 +482,8 @@ def approximate_kernel(forward: Callable, z, tau: float, *, rtol: float = 1e-9) 
         The gain threshold, ``> 0``.
     rtol : float
         Relative rounding allowance above ``tau``.
+    unit_norm : bool
+        Also require ``||z|| = 1`` (up to ``1e-6``).
 
     Examples
     --------
@@ -460,6 +502,9 @@ def approximate_kernel(forward: Callable, z, tau: float, *, rtol: float = 1e-9) 
     z_norm = float(z.norm())
     if not z_norm > 0 or z_norm != z_norm:
         raise CheckError("z: the zero image is trivially invisible; find a nonzero one")
+    if unit_norm and not abs(z_norm - 1.0) <= 1e-6:
+        raise CheckError(f"z: ||z|| = {z_norm:.6g}, but the task asks for an image of norm 1: "
+                         "divide z by its norm")
     gain = float(_as_tensor("A z", forward(z)).norm()) / z_norm
     if not gain <= tau * (1 + rtol):
         raise CheckError(

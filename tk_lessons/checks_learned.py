@@ -1,0 +1,237 @@
+"""Checks for the learned-reconstruction exercises (Chapter 3) whose references stay hidden.
+
+Each check computes its reference itself, from the shipped networks, the operator and the
+student's own inputs (the PSNRs of a network and of TV, the output of an ItNet, the minimiser
+of an empirical risk), so the visible check cell holds no expression that a student could
+paste as the answer. A failure says what is wrong without printing the reference. Like
+:mod:`tk_lessons.checks`, each passes with a short confirmation or raises
+:class:`~tk_lessons.checks.CheckError`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from .checks import CheckError, _agree, _as_tensor, _number, _ok
+
+__all__ = ["mean_noise_ratio", "psnr_comparison", "data_step", "unrolled_itnet",
+           "out_of_distribution", "risk_minimiser"]
+
+
+def _tv_lam(network: str) -> float:
+    from . import networks
+
+    return float(networks.info(network)["metrics"]["tv_lam"])
+
+
+def _tv(A, network: str) -> Callable:
+    from . import solvers
+
+    lam = _tv_lam(network)
+    return lambda y: solvers.tv(A, y, lam, n_iter=300)
+
+
+def mean_noise_ratio(value, m: int, *, rtol: float = 0.03) -> None:
+    """Check an empirical mean of ``||noise|| / eta`` for jitter on ``m`` measurements.
+
+    The reference is ``E[s] E[||g||] / sqrt(m)`` with ``s ~ U[0, 1]`` and ``g`` standard complex
+    Gaussian in ``C^m``; ``rtol`` allows for the sampling error of a mean over a few thousand
+    draws.
+
+    Examples
+    --------
+    >>> from tk_lessons import checks_learned
+    >>> checks_learned.mean_noise_ratio(0.499, 1000)
+    ✔ mean of ||noise|| / eta: correct
+    >>> checks_learned.mean_noise_ratio(0.577, 1000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: mean of ||noise|| / eta: got 0.577, which is too large...
+    """
+    m = int(_number("m", m))
+    # E ||g|| for ||g||^2 ~ Gamma(m, 1): Gamma(m + 1/2) / Gamma(m)
+    mean_norm = float(torch.exp(torch.lgamma(torch.tensor(m + 0.5, dtype=torch.float64))
+                                - torch.lgamma(torch.tensor(float(m), dtype=torch.float64))))
+    _agree("mean of ||noise|| / eta", _number("mean_ratio", value), 0.5 * mean_norm / m**0.5,
+           rtol=rtol, hint="average the norms ||noise_i|| / eta of the rows (not their squares)")
+    _ok("mean of ||noise|| / eta")
+
+
+def psnr_comparison(unet: Callable, X, psnr_unet, psnr_tv, gain, *,
+                    network: str = "unet_radial64") -> None:
+    """Check the PSNRs of a network and of TV on the test images ``X``, and the mean gain.
+
+    The references are computed here: ``unet(A X)`` and 300 iterations of TV with the
+    ``tv_lam`` recorded in the manifest entry of ``network``, both against ``X`` with data
+    range 1; ``gain`` must be the mean of ``psnr_unet - psnr_tv``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks_learned, networks
+    >>> unet = networks.load("unet_radial64")
+    >>> X = torch.zeros(1, 1, 64, 64)
+    >>> checks_learned.psnr_comparison(unet, X, None, None, None)
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: psnr_unet: no answer yet (got None); replace the placeholder with your code
+    """
+    from . import metrics
+
+    A = unet.A
+    got_unet = _as_tensor("psnr_unet", psnr_unet)
+    got_tv = _as_tensor("psnr_tv", psnr_tv)
+    got_gain = _number("gain", gain)
+    with torch.no_grad():
+        ref_unet = metrics.psnr(unet(A(X)), X, data_range=1.0)
+        _agree("psnr_unet", got_unet, ref_unet, rtol=1e-4,
+               hint="compare unet(A(X)) with X, data range 1, one PSNR per image")
+        ref_tv = metrics.psnr(_tv(A, network)(A(X)), X, data_range=1.0)
+        _agree("psnr_tv", got_tv, ref_tv, rtol=1e-4,
+               hint="use solvers.tv with the recorded tv_lam and n_iter=300, one PSNR per image")
+    _agree("gain", got_gain, (got_unet.double() - got_tv.double()).mean(), rtol=1e-5,
+           atol=1e-9, hint="the mean over the images of psnr_unet - psnr_tv")
+    _ok("PSNRs of the network and of TV")
+
+
+def data_step(fn: Callable, itnet, X, *, seed: int = 3, k: int = 1) -> None:
+    """Check ``fn(x, y, lam)``, the ItNet's data-consistency step ``x - lam Re A^*(A x - y)``.
+
+    Tried on random images with the data of ``X[:2]`` and the learned step ``itnet.lam[k]``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks_learned, networks
+    >>> itnet = networks.load("itnet_radial64_nonoise")
+    >>> X = torch.rand(2, 1, 64, 64)
+    >>> good = lambda x, y, lam: x - lam * itnet.A.H(itnet.A(x) - y).real
+    >>> checks_learned.data_step(good, itnet, X)
+    ✔ data_step: correct
+    >>> bad = lambda x, y, lam: x + lam * itnet.A.H(itnet.A(x) - y).real
+    >>> checks_learned.data_step(bad, itnet, X)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: data_step: ... entries are wrong...
+    """
+    A = itnet.A
+    x_any = torch.rand(2, *X.shape[1:], generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        y = A(X[:2])
+        _agree("data_step", fn(x_any, y, itnet.lam[k]), itnet.data_step(x_any, y, k), rtol=1e-5,
+               atol=1e-6, hint="a gradient step on 1/2 ||A x - y||^2 over real images: "
+                               "subtract lam times the real part of A^*(A x - y)")
+    _ok("data_step")
+
+
+def unrolled_itnet(fn: Callable, itnet, X) -> None:
+    """Check ``fn(y)``, an ItNet put together from its parts, against the ItNet on ``A(X)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks_learned, networks
+    >>> itnet = networks.load("itnet_radial64_nonoise")
+    >>> X = torch.rand(1, 1, 64, 64)
+    >>> checks_learned.unrolled_itnet(itnet, itnet, X)
+    ✔ my_itnet: correct
+    >>> checks_learned.unrolled_itnet(lambda y: itnet.A.H(y).real, itnet, X)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: my_itnet: ... entries are wrong...
+    """
+    with torch.no_grad():
+        y = itnet.A(X)
+        _agree("my_itnet", fn(y), itnet(y), rtol=1e-4, atol=1e-5,
+               hint="start from Re A^* y; for k = 0, ..., K - 1 add itnet.nets[k](x), then take "
+                    "a data step with itnet.lam[k]")
+    _ok("my_itnet")
+
+
+def out_of_distribution(x_ood, growth_unet, growth_tv, unet: Callable, X, *,
+                        network: str = "unet_radial64", unet_factor: float = 3.0,
+                        ratio: float = 2.0) -> None:
+    """Check an image ``x_ood`` on which the network's error grows far more than TV's.
+
+    ``x_ood`` must be one real image in ``[0, 1]``; the growth of a method is its relative error
+    on ``x_ood`` divided by its mean relative error on ``X``. The check recomputes both growths
+    (TV: 300 iterations with the recorded ``tv_lam``), compares them with ``growth_unet`` and
+    ``growth_tv``, and requires a network growth of at least ``unet_factor`` and at least
+    ``ratio`` times TV's.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks_learned, networks
+    >>> unet = networks.load("unet_radial64")
+    >>> X = torch.rand(1, 1, 64, 64)
+    >>> checks_learned.out_of_distribution(2 * X, 1.0, 1.0, unet, X)
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: x_ood must have values in [0, 1]
+    """
+    from . import metrics
+
+    x_ood = _as_tensor("x_ood", x_ood)
+    if tuple(x_ood.shape) != (1, *X.shape[1:]) or x_ood.is_complex():
+        raise CheckError(f"x_ood must be one real image of shape {(1, *X.shape[1:])}, got "
+                         f"{'a complex tensor' if x_ood.is_complex() else tuple(x_ood.shape)}")
+    if float(x_ood.min()) < 0 or float(x_ood.max()) > 1:
+        raise CheckError("x_ood must have values in [0, 1]")
+    if not float(x_ood.norm()) > 0:
+        raise CheckError("x_ood must be a nonzero image")
+    x_ood = x_ood.to(X.dtype)
+    A = unet.A
+    growth = {}
+    for label, recon in (("U-Net", unet), ("TV", _tv(A, network))):
+        with torch.no_grad():
+            growth[label] = float(metrics.rel_error(recon(A(x_ood)), x_ood)
+                                  / metrics.rel_error(recon(A(X)), X).mean())
+    hint = "divide the relative error on x_ood by the mean relative error on X"
+    _agree("growth_unet", _number("growth_unet", growth_unet), growth["U-Net"], rtol=1e-3,
+           hint=hint)
+    _agree("growth_tv", _number("growth_tv", growth_tv), growth["TV"], rtol=1e-3,
+           hint=hint + " (TV with the recorded tv_lam, 300 iterations)")
+    if not growth["U-Net"] >= unet_factor:
+        raise CheckError(f"growth of the U-Net's error: {growth['U-Net']:.3g}, expected at least "
+                         f"{unet_factor:g}. Pick an image that looks less like a head")
+    if not growth["U-Net"] >= ratio * growth["TV"]:
+        raise CheckError(f"U-Net growth / TV growth: {growth['U-Net'] / growth['TV']:.3g}, expected "
+                         f"at least {ratio:g}. TV should not mind the image much more than it "
+                         "minds a head")
+    _ok("an image outside the training distribution")
+
+
+def risk_minimiser(t_best, ts, train_images, x, z, *, atol: float = 0.006) -> None:
+    """Check ``t_best``, the ``t`` in ``ts`` that minimises the risk of ``c_t = x + t z``.
+
+    The empirical risk ``mean_i ||c_t - x_i||^2`` over ``train_images`` is evaluated here for
+    every ``t`` in ``ts``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks_learned
+    >>> x, z = torch.zeros(1, 1, 2, 2), torch.ones(1, 1, 2, 2)
+    >>> images = torch.cat([x] * 3 + [x + z])
+    >>> ts = torch.linspace(0, 1, 101)
+    >>> checks_learned.risk_minimiser(0.25, ts, images, x, z)
+    ✔ t_best: correct
+    >>> checks_learned.risk_minimiser(0.5, ts, images, x, z)
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: t_best: the risk at t = 0.5 is not the smallest over ts; a smaller t has a lower risk
+    """
+    t = _number("t_best", t_best)
+    ts = _as_tensor("ts", ts).double().flatten()
+    images = _as_tensor("train_images", train_images).double()
+    x, z = _as_tensor("x", x).double(), _as_tensor("z", z).double()
+    risks = torch.stack([((x + s * z - images) ** 2).flatten(1).sum(dim=1).mean() for s in ts])
+    best = float(ts[risks.argmin()])
+    if not abs(t - best) <= atol:
+        side = "smaller" if best < t else "larger"
+        raise CheckError(f"t_best: the risk at t = {t:.4g} is not the smallest over ts; a {side} t "
+                         "has a lower risk")
+    _ok("t_best")
