@@ -1,0 +1,235 @@
+"""The grading command (tools/grade.py) on a simulated class.
+
+The submissions are built here from the instructor sources and tools/make_student.py: correct,
+stubs left, subtly wrong, gaming by editing or replacing the check cells, pasting the checks as
+the answer, an infinite loop, a kernel crash, an invalid file, a notebook whose structure
+cannot be matched, a student on the roster without a submission. The class is graded by the
+command line, and the CSV must rank them right with every student present. The hidden checks
+are graded on a correct and a wrong solution that passes every visible check.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import grade  # tools/grade.py
+import make_student  # tools/make_student.py
+from _common import ROOT, colab_cell, read_myst, to_ipynb_text
+
+pytestmark = pytest.mark.notebook
+SOURCES = make_student.sources()
+WARMUP = ROOT / "exercises" / "source" / "00_kernel_warmup.md"
+KERNEL = ROOT / "exercises" / "source" / "01_kernel.md"
+
+
+def _is_check(cell) -> bool:
+    return "check" in cell.metadata.get("tags", [])
+
+
+def correct(src: Path) -> nbformat.NotebookNode:
+    """What a student who solves everything hands in: the student notebook, stubs solved."""
+    nb = read_myst(src)
+    nb.cells.insert(0, colab_cell())
+    return nb
+
+
+def stubs(src: Path) -> nbformat.NotebookNode:
+    return make_student.student_notebook(src)[0]
+
+
+def edit(nb, old: str, new: str) -> nbformat.NotebookNode:
+    """Replace ``old`` by ``new`` in the one code cell that contains it."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
+    assert len(cells) == 1, f"expected one code cell with {old!r}, found {len(cells)}"
+    cells[0].source = cells[0].source.replace(old, new)
+    return nb
+
+
+def without_checks(nb) -> nbformat.NotebookNode:
+    nb.cells = [c for c in nb.cells if not _is_check(c)]
+    return nb
+
+
+def gamed(nb, *, keep_tag: bool) -> nbformat.NotebookNode:
+    """Every check cell replaced by ``print("correct")`` (tagged or not)."""
+    for cell in nb.cells:
+        if _is_check(cell):
+            cell.source = 'print("correct")'
+            if not keep_tag:
+                cell.metadata["tags"] = []
+    return nb
+
+
+def pasted(src: Path) -> nbformat.NotebookNode:
+    """Stubs replaced by the text of the task's next check cell, indented in place."""
+    nb = stubs(src)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or make_student.STUB not in cell.source:
+            continue
+        check = next(c for c in nb.cells[i + 1:] if _is_check(c))
+        lines = []
+        for line in cell.source.splitlines():
+            if line.strip() == make_student.STUB:
+                indent = line[: len(line) - len(line.lstrip())]
+                lines += [indent + text for text in check.source.splitlines()]
+            else:
+                lines.append(line)
+        cell.source = "\n".join(lines)
+    return nb
+
+
+def write(folder: Path, name: str, nb) -> None:
+    (folder / f"{name}.ipynb").write_text(to_ipynb_text(nb))
+
+
+def read_csv(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+# ------------------------------------------------------------------------ no kernel needed
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.stem)
+def test_checks_are_restored_where_the_source_has_them(src):
+    template = grade.load_template(src)
+    expected = [c.source for c in stubs(src).cells]
+    for submission in (stubs(src), without_checks(stubs(src)), gamed(stubs(src), keep_tag=False)):
+        got = grade.assemble(template, submission)
+        sources = [c.source for c in got.cells]
+        if "correct" in "".join(sources):  # the untagged fake checks stay, harmless
+            sources = [s for s in sources if s != 'print("correct")']
+        assert sources == expected
+        assert [c.metadata.get(grade.META_KEY, {}).get("id") for c in got.cells
+                if grade.META_KEY in c.metadata] == [c.id for c in template.checks]
+
+
+def test_template_reads_tasks_checks_and_hidden_checks():
+    template = grade.load_template(WARMUP)
+    assert template.tasks == ["task1", "task2", "task3", "task4"]
+    assert [c.task for c in template.checks] == ["task1", "task2", "task3"]
+    assert {c.task for c in template.hidden} == {"task1", "task2", "task3"}
+    for src in SOURCES:  # every exercise notebook has its hidden checks, each for a real task
+        assert grade.hidden_path(src).exists(), f"no hidden checks for {src.name}"
+        assert grade.load_template(src).hidden
+
+
+def test_missing_heading_is_unmatched():
+    nb = correct(WARMUP)
+    nb.cells = [c for c in nb.cells if not c.source.startswith("## Task 2")]
+    with pytest.raises(grade.StructureError, match="task2"):
+        grade.assemble(grade.load_template(WARMUP), nb)
+
+
+def test_bad_parameters_are_named(tmp_path):
+    tasks = ["task1", "task2"]
+    assert grade.parse_points("2=3", tasks, "--points") == {"task1": 1.0, "task2": 3.0}
+    with pytest.raises(grade.GradingError, match="--points: '7=1'.*one of 1, 2"):
+        grade.parse_points("7=1", tasks, "--points")
+    with pytest.raises(grade.GradingError, match="--points: points for task1 must be a number"):
+        grade.parse_points("1=x", tasks, "--points")
+    with pytest.raises(grade.GradingError, match=">= 0"):
+        grade.parse_points("1=-2", tasks, "--points")
+    with pytest.raises(grade.GradingError, match="source: .*nope.md is not a file"):
+        grade.load_template(tmp_path / "nope.md")
+    with pytest.raises(grade.GradingError, match="submissions: .* is not a folder"):
+        grade.grade_class(WARMUP, tmp_path / "absent", tmp_path / "g.csv")
+    with pytest.raises(grade.GradingError, match="--jobs: expected a whole number >= 1"):
+        grade.grade_class(WARMUP, tmp_path, tmp_path / "g.csv", jobs=0)
+    with pytest.raises(grade.GradingError, match="--timeout: expected a positive"):
+        grade.grade_class(WARMUP, tmp_path, tmp_path / "g.csv", timeout=0)
+    with pytest.raises(grade.GradingError, match="--roster: .* is not a file"):
+        grade.grade_class(WARMUP, tmp_path, tmp_path / "g.csv", roster=tmp_path / "r.txt")
+
+
+# ----------------------------------------------------------------------- the simulated class
+
+
+def test_simulated_class_is_ranked_and_complete(tmp_path, capsys):
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    write(subs, "correct", correct(WARMUP))
+    write(subs, "correct_checks_deleted", without_checks(correct(WARMUP)))
+    write(subs, "subtle", edit(correct(WARMUP), "kernel_dimension = N - int(",
+                               "kernel_dimension = N + 1 - int("))
+    write(subs, "stubs", stubs(WARMUP))
+    write(subs, "gaming_tagged", gamed(stubs(WARMUP), keep_tag=True))
+    write(subs, "gaming_untagged", gamed(stubs(WARMUP), keep_tag=False))
+    write(subs, "pasting", pasted(WARMUP))
+    write(subs, "loop", edit(correct(WARMUP), "def P(z):", "while True:\n    pass\n\n\ndef P(z):"))
+    write(subs, "crash", edit(correct(WARMUP), "def P(z):", "import os\nos._exit(3)\n\n\ndef P(z):"))
+    (subs / "invalid.ipynb").write_text("{ this is not a notebook")
+    nb = correct(WARMUP)
+    nb.cells = [c for c in nb.cells if not c.source.startswith("## Task 2")]
+    write(subs, "unmatched", nb)
+    roster = tmp_path / "roster.txt"
+    roster.write_text("# the class\n" + "\n".join(p.stem for p in subs.iterdir()) + "\nghost\n")
+    out, feedback = tmp_path / "grades.csv", tmp_path / "feedback"
+    assert grade.main([str(WARMUP), str(subs), "--out", str(out), "--feedback", str(feedback),
+                       "--roster", str(roster), "--timeout", "8", "--jobs", "2"]) == 0
+    assert "12 rows" in capsys.readouterr().out
+    rows = read_csv(out)
+    assert sorted(rows) == sorted([p.stem for p in subs.iterdir()] + ["ghost"])
+    total = {name: float(row["total"]) for name, row in rows.items()}
+    status = {name: row["status"] for name, row in rows.items()}
+    assert total["correct"] == total["correct_checks_deleted"] == 3.0
+    assert total["subtle"] == 2.0 and rows["subtle"]["task3"] == "0.0"
+    assert total["loop"] == 1.0 and "interrupted" in rows["loop"]["reason"]
+    for name in ("stubs", "gaming_tagged", "gaming_untagged", "pasting"):
+        assert total[name] == 0.0, name
+    assert status["crash"] == "crashed" and total["crash"] == 1.0  # Task 1 ran before
+    assert status["invalid"] == "invalid" and total["invalid"] == 0.0
+    assert status["unmatched"] == "unmatched" and "task2" in rows["unmatched"]["reason"]
+    assert status["ghost"] == "missing" and rows["ghost"]["reason"] == "no submission"
+    ok = [n for n in total if n not in ("crash", "invalid", "unmatched", "ghost")]
+    assert all(status[n] == "ok" for n in ok)
+    assert {float(r["max"]) for r in rows.values()} == {3.0}
+    text = (feedback / "subtle.txt").read_text()
+    assert "score: 2 / 3" in text and "[FAIL] task3/1" in text and "[pass] task2/1" in text
+    assert (feedback / "ghost.txt").exists() and (feedback / "gaming_tagged.txt").exists()
+    stub_text = (feedback / "stubs.txt").read_text()
+    assert stub_text.count("[FAIL]") == 3 and "NotImplementedError" in stub_text
+
+
+def test_wall_limit_stops_a_submission(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write(subs, "sleeper", edit(correct(WARMUP), "def P(z):",
+                                "import time\ntime.sleep(600)\n\n\ndef P(z):"))
+    rows = grade.grade_class(WARMUP, subs, tmp_path / "g.csv", timeout=300, wall=6, jobs=1,
+                             points="1=2", progress=False)
+    (row,) = rows
+    assert row["status"] == "timeout" and "wall limit of 6 s" in row["reason"]
+    assert row["total"] == 2.0 and row["max"] == 4.0  # Task 1 (2 points) ran before the limit
+    assert row["seconds"] < 60
+
+
+@pytest.mark.parametrize("src, wrong", [
+    # A_adj hard-codes the length 64: right at N = 64, wrong at every other size
+    (WARMUP, ("full = torch.zeros(N,", "full = torch.zeros(64,")),
+    # psi returns x2 whatever the data: exact on x2, so the visible check passes
+    (KERNEL, ("return A2.H(y).real + kernel_part_of_x2", "return x2")),
+], ids=["00_hardcoded_size", "01_constant_psi"])
+def test_hidden_checks_separate_a_correct_from_a_wrong_solution(tmp_path, src, wrong):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write(subs, "correct", correct(src))
+    write(subs, "wrong", edit(correct(src), *wrong))
+    rows = grade.grade_class(src, subs, tmp_path / "g.csv", feedback=tmp_path / "fb",
+                             hidden=True, jobs=2, progress=False)
+    by_name = {row["student"]: row for row in rows}
+    template = grade.load_template(src)
+    visible = len({c.task for c in template.checks})
+    hidden = len({c.task for c in template.hidden})
+    assert by_name["correct"]["total"] == by_name["correct"]["max"] == visible + hidden
+    wrong_row = by_name["wrong"]
+    assert sum(wrong_row[t] for t in template.tasks if t in wrong_row) == visible
+    assert wrong_row["total"] < visible + hidden
+    failed = [k for k, v in wrong_row.items() if k.startswith("hidden_") and v < 1]
+    assert failed, wrong_row
+    text = (tmp_path / "fb" / "wrong.txt").read_text()
+    assert "[FAIL] hidden:" in text
