@@ -38,7 +38,7 @@ SOURCES = make_student.sources()
 WARMUP = make_student.SOURCE_DIR / "00_kernel_warmup.md"
 PINS = {"nbgrader": "nbgrader==0.9.6", "otter": "otter-grader==7.0.0"}
 SITE_HOOK = ("import os, site; p = os.environ.get('TK_COURSE_SITE'); "
-             "p and [site.addsitedir(x) for x in p.split(os.pathsep)]\n")
+             "p and list(map(site.addsitedir, p.split(os.pathsep)))\n")
 
 
 def _cells(path: Path) -> list[dict]:
@@ -306,8 +306,10 @@ def otter_class(tmp_path_factory):
 
     subtle = solved(_subtle)
     assert subtle != solved(), "the subtle mistake no longer applies to the source"
+    checks = [c.source for c in read_myst(WARMUP).cells
+              if "check" in c.metadata.get("tags", [])]
     submissions = {"correct": solved(), "stub": student, "subtle": subtle,
-                   "gaming": _gaming(student, lambda c: "tk.checks." in _text(c))}
+                   "gaming": _gaming(student, lambda c: _text(c) in checks)}
     results = {}
     for name, nb in submissions.items():
         path = work / f"{name}.ipynb"
@@ -328,8 +330,10 @@ def test_otter_release_has_no_solution(otter_class):
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     assert not _leaks(WARMUP, student["cells"])
     assert "otter" not in text.replace("otter_answer_cell", ""), "no otter import for students"
-    visible = sum("tk.checks." in _text(c) for c in student["cells"])
-    assert visible >= 3, "students keep their self-checks"
+    checks = [c.source for c in read_myst(WARMUP).cells
+              if "check" in c.metadata.get("tags", [])]
+    visible = [_text(c) for c in student["cells"] if _text(c) in checks]
+    assert visible == checks, "students keep their self-checks"
 
 
 @pytest.mark.graders
