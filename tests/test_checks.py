@@ -621,3 +621,30 @@ def test_nested_sampling_rejects_without_revealing(capsys):
         checks_instabilities.nested_sampling(by_rate, peak, [100.0] * len(by_rate), exact, X)
     checks_instabilities.nested_sampling(by_rate, peak, [float("inf")] * len(by_rate), exact, X)
     assert capsys.readouterr().out.count("correct") == 1
+
+
+def test_kernel_counts_fail_without_stating_the_answer():
+    from tk_lessons.operators import MatrixOperator
+
+    keep = (torch.fft.fftfreq(16) * 16).abs() <= 3        # 7 of 16 frequencies: dim N(A) = 9
+
+    def A(v):
+        return torch.fft.fft(v, norm="ortho")[keep]
+
+    for wrong in (7, 10):
+        with pytest.raises(checks.CheckError, match="too (small|large)") as err:
+            checks_kernel.kernel_dimension(A, (16,), wrong)
+        _assert_hidden(err, 9)
+    with pytest.raises(checks.CheckError, match="too large") as err:
+        checks_kernel.trace("trace of P", lambda z: z - torch.fft.ifft(
+            torch.fft.fft(z, norm="ortho") * keep, norm="ortho"), (16,), 16.0)
+    _assert_hidden(err, 9)
+    S = MatrixOperator(torch.diag(torch.logspace(0, -8, 12, dtype=torch.float64)))
+    with pytest.raises(checks.CheckError, match="too few") as err:
+        checks_kernel.singular_value_count(S, 1e-4, 2)
+    _assert_hidden(err, 6)
+    x = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    with pytest.raises(checks.CheckError, match="too small for your map") as err:
+        checks_kernel.reconstruction_error("error on x", lambda y: torch.zeros(2, dtype=torch.float64),
+                                           lambda v: v[:1], x, 4.0)
+    _assert_hidden(err, 5.0)

@@ -1,7 +1,8 @@
 """Checks for the kernel exercises (Chapter 1 and its warm-up) whose references stay hidden.
 
 Each check computes its reference itself, from the operator or from the student's own map, so
-the visible check cell holds no expression that a student could paste as the answer. Like
+the visible check cell holds no expression that a student could paste as the answer, and no
+failure message states the expected value (it says too large or too small, and why). Like
 :mod:`tk_lessons.checks`, each passes with a short confirmation or raises
 :class:`~tk_lessons.checks.CheckError` saying what is wrong and what was expected.
 """
@@ -66,13 +67,16 @@ def kernel_dimension(forward: Callable, x_shape: Sequence[int], value, *,
     >>> checks_kernel.kernel_dimension(keep_first_two, (5,), 2)
     Traceback (most recent call last):
     ...
-    tk_lessons.checks.CheckError: dim N(A): got 2, expected 3 = N - rank A = 5 - 2 (rank-nullity)
+    tk_lessons.checks.CheckError: dim N(A): got 2, which is too small. Rank-nullity: dim N(A) = N - rank A, with N = 5 unknowns; take the rank from the matrix of A (its columns are A applied to the basis vectors)
     """
     got = _integer("dim N(A)", value)
     M = _matrix(forward, x_shape, complex_domain)
     n, rank = M.shape[1], int(torch.linalg.matrix_rank(M))
     if got != n - rank:
-        raise CheckError(f"dim N(A): got {got}, expected {n - rank} = N - rank A = {n} - {rank} (rank-nullity)")
+        side = "too large" if got > n - rank else "too small"
+        raise CheckError(f"dim N(A): got {got}, which is {side}. Rank-nullity: dim N(A) = N - rank A, "
+                         f"with N = {n} unknowns; take the rank from the matrix of A (its columns "
+                         "are A applied to the basis vectors)")
     _ok("dim N(A)")
 
 
@@ -90,13 +94,14 @@ def trace(name: str, apply: Callable, x_shape: Sequence[int], value, *,
     >>> checks_kernel.trace("trace of P", drop_first, (4,), 4.0)
     Traceback (most recent call last):
     ...
-    tk_lessons.checks.CheckError: trace of P: got 4, but the trace of the map (the sum of the diagonal of its matrix) is 3
+    tk_lessons.checks.CheckError: trace of P: got 4, which is too large: the trace is the sum of the diagonal of the matrix of the map, <e_j, P e_j> summed over the basis
     """
     got = _number(name, value)
     expected = float(_matrix(apply, x_shape, complex_domain).diagonal().real.sum())
     if not abs(got - expected) <= rtol * max(abs(expected), 1.0):
-        raise CheckError(f"{name}: got {got:.10g}, but the trace of the map (the sum of the diagonal "
-                         f"of its matrix) is {expected:.10g}")
+        side = "too large" if got > expected else "too small"
+        raise CheckError(f"{name}: got {got:.10g}, which is {side}: the trace is the sum of the "
+                         "diagonal of the matrix of the map, <e_j, P e_j> summed over the basis")
     _ok(name)
 
 
@@ -117,7 +122,7 @@ def singular_value_count(A, tau: float, value) -> None:
     >>> checks_kernel.singular_value_count(A, 1e-2, 1)
     Traceback (most recent call last):
     ...
-    tk_lessons.checks.CheckError: number of singular values <= tau: got 1, expected 2 of the 3 singular values
+    tk_lessons.checks.CheckError: number of singular values <= tau: got 1 of the 3 singular values, which is too few (count sigma_i = 0 for i > m as well)
     """
     got = _integer("number of singular values <= tau", value)
     tau = _number("tau", tau)
@@ -126,8 +131,9 @@ def singular_value_count(A, tau: float, value) -> None:
     n = M.shape[1]
     expected = int((s <= tau).sum()) + (n - s.numel())          # sigma_i = 0 for i > m
     if got != expected:
-        raise CheckError(f"number of singular values <= tau: got {got}, expected {expected} of the "
-                         f"{n} singular values")
+        side = "too many" if got > expected else "too few"
+        raise CheckError(f"number of singular values <= tau: got {got} of the {n} singular values, "
+                         f"which is {side} (count sigma_i = 0 for i > m as well)")
     _ok("number of singular values <= tau")
 
 
@@ -143,6 +149,10 @@ def reconstruction_error(name: str, psi: Callable, forward: Callable, x, value, 
     >>> zero = lambda y: torch.zeros(2, dtype=torch.float64)
     >>> checks_kernel.reconstruction_error("error on x", zero, lambda v: v[:1], x, 5.0)
     ✔ error on x: correct
+    >>> checks_kernel.reconstruction_error("error on x", zero, lambda v: v[:1], x, 4.0)
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: error on x: got 4, which is too small for your map psi: compute ||psi(A x) - x|| with the psi you wrote
     """
     got = _number(name, value)
     x = _as_tensor("x", x)
@@ -151,8 +161,9 @@ def reconstruction_error(name: str, psi: Callable, forward: Callable, x, value, 
         raise CheckError(f"{name}: psi returns shape {tuple(out.shape)}, but the image has shape {tuple(x.shape)}")
     expected = float((out - x).norm())
     if not abs(got - expected) <= rtol * max(expected, 1e-300):
-        raise CheckError(f"{name}: got {got:.6g}, but your map psi has error ||psi(A x) - x|| = "
-                         f"{expected:.6g} on x")
+        side = "too large" if got > expected else "too small"
+        raise CheckError(f"{name}: got {got:.6g}, which is {side} for your map psi: compute "
+                         "||psi(A x) - x|| with the psi you wrote")
     _ok(name)
 
 
