@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import csv
 import doctest
+import fcntl
 import json
 import os
 import re
@@ -173,13 +174,16 @@ def _grader_env(tool: str) -> tuple[Path, dict]:
     pin = PINS[tool]
     venv = cache / f"{pin.replace('==', '-')}-py{sys.version_info[0]}{sys.version_info[1]}"
     py = venv / "bin" / "python"
-    if not (venv / ".installed").is_file():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
-                       timeout=300)
-        pip = subprocess.run([str(py), "-m", "pip", "install", "-q", pin, "ipykernel"],
-                             capture_output=True, text=True, timeout=900)
-        assert pip.returncode == 0, f"pip install {pin} failed:\n{pip.stderr[-3000:]}"
-        (venv / ".installed").write_text(pin + "\n")
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{venv.name}.lock", "w") as lock:   # one installer at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / ".installed").is_file():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
+                           timeout=300)
+            pip = subprocess.run([str(py), "-m", "pip", "install", "-q", pin, "ipykernel"],
+                                 capture_output=True, text=True, timeout=900)
+            assert pip.returncode == 0, f"pip install {pin} failed:\n{pip.stderr[-3000:]}"
+            (venv / ".installed").write_text(pin + "\n")
     purelib = subprocess.run([str(py), "-c", "import sysconfig; "
                               "print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -256,6 +260,7 @@ def nbgrader_class(tmp_path_factory):
     _run(["nbgrader", "export", "--to", "grades.csv"], root, env)
     with open(root / "grades.csv") as f:
         grades = {row["student_id"]: row for row in csv.DictReader(f)}
+    print("nbgrader:", {s: (r["score"], r["max_score"]) for s, r in grades.items()})
     return release, grades
 
 
@@ -320,6 +325,7 @@ def otter_class(tmp_path_factory):
         tests = json.loads((out / "results.json").read_text())["tests"]
         results[name] = {t["name"]: (t["score"], t["max_score"]) for t in tests
                          if t.get("max_score") is not None}
+    print("otter:", results)
     return student, results
 
 
