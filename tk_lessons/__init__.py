@@ -17,7 +17,10 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "attacks",
     "checks",
+    "checks_instabilities",
     "checks_kernel",
+    "checks_learned",
+    "checks_stability",
     "data",
     "device",
     "kernel",
