@@ -355,3 +355,26 @@ def test_otter_grades_the_simulated_class(otter_class):
     assert total("stub") == 0 and total("gaming") == 0, results
     assert results["subtle"]["task1"] == (1, 1) and results["subtle"]["task2"] == (0, 1)
     assert 0 < total("subtle") < checks
+
+
+@pytest.mark.graders
+def test_every_sheet_releases_without_solutions(tmp_path):
+    """Both tools accept the export of every sheet, and their releases keep no solution."""
+    _, nb_env = _grader_env("nbgrader")
+    _, otter_env = _grader_env("otter")
+    export_graders.export(SOURCES, tmp_path)
+    for src in SOURCES:
+        name = src.stem
+        _run(["nbgrader", "generate_assignment", name], tmp_path / "nbgrader", nb_env)
+        release = _cells(tmp_path / "nbgrader" / "release" / name / f"{name}.ipynb")
+        _run(["otter", "assign", f"{name}.ipynb", f"dist-{name}"], tmp_path / "otter",
+             otter_env)
+        student = json.loads((tmp_path / "otter" / f"dist-{name}" / "student"
+                              / f"{name}.ipynb").read_text())
+        for cells in (release, student["cells"]):
+            text = "\n".join(_text(c) for c in cells)
+            assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, name
+            assert not _leaks(src, cells), name
+        checks = sum("check" in c.metadata.get("tags", []) for c in read_myst(src).cells)
+        tests = student["metadata"]["otter"]["tests"]
+        assert sum(t.count("@test_case(") for t in tests.values()) == checks, name
