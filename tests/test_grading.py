@@ -65,21 +65,30 @@ def gamed(nb, *, keep_tag: bool) -> nbformat.NotebookNode:
 
 
 def pasted(src: Path) -> nbformat.NotebookNode:
-    """Stubs replaced by the text of the task's next check cell, indented in place."""
+    """The task's check pasted as the answer: stubs become ``pass``, the check's code follows."""
     nb = stubs(src)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or make_student.STUB not in cell.source:
             continue
         check = next(c for c in nb.cells[i + 1:] if _is_check(c))
-        lines = []
-        for line in cell.source.splitlines():
-            if line.strip() == make_student.STUB:
-                indent = line[: len(line) - len(line.lstrip())]
-                lines += [indent + text for text in check.source.splitlines()]
-            else:
-                lines.append(line)
-        cell.source = "\n".join(lines)
+        cell.source = cell.source.replace(make_student.STUB, "pass") + "\n" + check.source
     return nb
+
+
+def monkeypatched(src: Path) -> nbformat.NotebookNode:
+    """Stubs replaced by ``pass``, every check function replaced by ``print("correct")``."""
+    nb = stubs(src)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and make_student.STUB in cell.source:
+            cell.source = cell.source.replace(make_student.STUB, "pass")
+    patch = ("\nfor module in (tk.checks, checks_kernel):\n"
+             "    for name in dir(module):\n"
+             "        if callable(getattr(module, name)) and not name[0].isupper():\n"
+             "            setattr(module, name, lambda *args, **kwargs: print('correct'))")
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "tk.setup(" in c.source)
+    setup.source += patch
+    return edit(nb, "x = (t > 20).double() - 0.5 * (t > 45).double()",
+                "x = (t > 20).double() - 0.5 * (t > 45).double()\nx2, kernel_dimension = x + 1, 0")
 
 
 def write(folder: Path, name: str, nb) -> None:
@@ -100,7 +109,7 @@ def test_checks_are_restored_where_the_source_has_them(src):
     expected = [c.source for c in stubs(src).cells]
     for submission in (stubs(src), without_checks(stubs(src)), gamed(stubs(src), keep_tag=False)):
         got = grade.assemble(template, submission)
-        sources = [c.source for c in got.cells]
+        sources = [c.source.removeprefix(grade.PRELUDE) for c in got.cells]
         if "correct" in "".join(sources):  # the untagged fake checks stay, harmless
             sources = [s for s in sources if s != 'print("correct")']
         assert sources == expected
@@ -160,6 +169,7 @@ def test_simulated_class_is_ranked_and_complete(tmp_path, capsys):
     write(subs, "gaming_tagged", gamed(stubs(WARMUP), keep_tag=True))
     write(subs, "gaming_untagged", gamed(stubs(WARMUP), keep_tag=False))
     write(subs, "pasting", pasted(WARMUP))
+    write(subs, "monkeypatch", monkeypatched(WARMUP))
     write(subs, "loop", edit(correct(WARMUP), "def P(z):", "while True:\n    pass\n\n\ndef P(z):"))
     write(subs, "crash", edit(correct(WARMUP), "def P(z):", "import os\nos._exit(3)\n\n\ndef P(z):"))
     (subs / "invalid.ipynb").write_text("{ this is not a notebook")
@@ -171,7 +181,7 @@ def test_simulated_class_is_ranked_and_complete(tmp_path, capsys):
     out, feedback = tmp_path / "grades.csv", tmp_path / "feedback"
     assert grade.main([str(WARMUP), str(subs), "--out", str(out), "--feedback", str(feedback),
                        "--roster", str(roster), "--timeout", "8", "--jobs", "2"]) == 0
-    assert "12 rows" in capsys.readouterr().out
+    assert "13 rows" in capsys.readouterr().out
     rows = read_csv(out)
     assert sorted(rows) == sorted([p.stem for p in subs.iterdir()] + ["ghost"])
     total = {name: float(row["total"]) for name, row in rows.items()}
@@ -179,7 +189,7 @@ def test_simulated_class_is_ranked_and_complete(tmp_path, capsys):
     assert total["correct"] == total["correct_checks_deleted"] == 3.0
     assert total["subtle"] == 2.0 and rows["subtle"]["task3"] == "0.0"
     assert total["loop"] == 1.0 and "interrupted" in rows["loop"]["reason"]
-    for name in ("stubs", "gaming_tagged", "gaming_untagged", "pasting"):
+    for name in ("stubs", "gaming_tagged", "gaming_untagged", "pasting", "monkeypatch"):
         assert total[name] == 0.0, name
     assert status["crash"] == "crashed" and total["crash"] == 1.0  # Task 1 ran before
     assert status["invalid"] == "invalid" and total["invalid"] == 0.0

@@ -49,6 +49,19 @@ CHECK_TAG = "check"
 META_KEY = "tk_grade"
 TASK_HEADING = re.compile(r"^\s*#{1,6}\s*Task\s+(\w+)\b", re.IGNORECASE)
 HIDDEN_NAME = re.compile(r"^task(\w+?)_\w+$")
+# Run before every restored check: the checks modules are reloaded from disk and rebound, so
+# a submission that replaced or monkeypatched them (``tk.checks.close = print``) is undone.
+PRELUDE = """\
+import importlib as _tk_importlib, sys as _tk_sys
+import tk_lessons as _tk_package
+for _tk_name in sorted(n for n in list(_tk_sys.modules) if n.startswith("tk_lessons.checks")):
+    _tk_module = _tk_importlib.reload(_tk_sys.modules[_tk_name])
+    setattr(_tk_package, _tk_name.rsplit(".", 1)[1], _tk_module)
+    if _tk_name.rsplit(".", 1)[1] in globals():
+        globals()[_tk_name.rsplit(".", 1)[1]] = _tk_module
+if "tk" in globals():
+    tk = _tk_package
+"""
 STATUSES = ("ok", "timeout", "crashed", "invalid", "unmatched", "missing")
 
 
@@ -248,12 +261,12 @@ def assemble(template: Template, submission, *, hidden: bool = False):
         lowest = where
         inserts.append((where, check))
     for where, check in reversed(inserts):
-        cell = nbformat.v4.new_code_cell(check.source)
+        cell = nbformat.v4.new_code_cell(PRELUDE + check.source)
         cell.metadata[META_KEY] = {"id": check.id, "task": check.task}
         cells.insert(where, cell)
     if hidden:
         for check in template.hidden:
-            cell = nbformat.v4.new_code_cell(check.source)
+            cell = nbformat.v4.new_code_cell(PRELUDE + check.source)
             cell.metadata[META_KEY] = {"id": check.id, "task": check.task}
             cells.append(cell)
     for cell in cells:
@@ -289,22 +302,32 @@ class Result:
     seconds: float = 0.0
 
 
-def _cell_message(cell) -> tuple[bool, str]:
+def _cell_message(cell, reply: dict | None) -> tuple[bool, str]:
+    """Passed or not, and the message: a check passes only if the kernel replied ``ok``.
+
+    The reply decides, not the outputs: an error whose traceback never reached the outputs
+    (an interrupt while it was being formatted) still fails the check.
+    """
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if errors:
-        ename, evalue = errors[0].get("ename", "Error"), errors[0].get("evalue", "")
+    if reply is None:
+        return False, "did not finish"
+    if errors or reply.get("status") != "ok":
+        first = errors[0] if errors else reply
+        ename, evalue = first.get("ename", "Error"), first.get("evalue", "")
         if ename == "KeyboardInterrupt":
             return False, "interrupted: the cell ran past the per-cell timeout"
-        return False, f"{ename}: {evalue}".strip()
+        return False, (f"{ename}: {evalue}".strip() if errors or "ename" in reply
+                       else f"the kernel replied {reply.get('status')!r}")
     printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
                       if o.get("output_type") == "stream" and o.get("name") == "stdout")
     return True, printed.strip() or "correct"
 
 
-def _interrupted_cells(nb) -> list[int]:
-    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
-        o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt"
-        for o in c.get("outputs", []))]
+def _interrupted_cells(nb, replies: dict[int, dict]) -> list[int]:
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (
+        replies.get(i, {}).get("ename") == "KeyboardInterrupt" or any(
+            o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt"
+            for o in c.get("outputs", [])))]
 
 
 async def _execute_within(client, wall: float) -> bool:
@@ -355,8 +378,13 @@ def grade_submission(template: Template, path: Path, *, timeout: float = 120,
         result.status, result.reason = "unmatched", f"structure not matched: {err}"
         return result
     with tempfile.TemporaryDirectory(prefix="tk-grade-") as work:
+        replies: dict[int, dict] = {}
+
+        def record(cell, cell_index, execute_reply):
+            replies[cell_index] = execute_reply.get("content", {})
+
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                interrupt_on_timeout=True,
+                                interrupt_on_timeout=True, on_cell_executed=record,
                                 resources={"metadata": {"path": work}})
         try:
             if not asyncio.run(_execute_within(client, wall)):
@@ -368,17 +396,17 @@ def grade_submission(template: Template, path: Path, *, timeout: float = 120,
         except Exception as err:  # a kernel that cannot start, a client error
             result.status = "crashed"
             result.reason = f"{type(err).__name__}: {str(err)[:200]}"
-    interrupted = _interrupted_cells(nb)
+    interrupted = _interrupted_cells(nb, replies)
     if interrupted and result.status == "ok":
         result.reason = (f"cell(s) {interrupted} interrupted after the per-cell timeout of "
                          f"{timeout:g} s")
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         meta = cell.metadata.get(META_KEY)
         if not meta:
             continue
-        ran = cell.get("execution_count") is not None or cell.get("outputs")
+        ran = index in replies or cell.get("execution_count") is not None
         if ran:
-            passed, message = _cell_message(cell)
+            passed, message = _cell_message(cell, replies.get(index))
         else:
             passed, message = False, f"not run ({result.status}: {result.reason})"
         result.outcomes.append(Outcome(meta["id"], meta["task"],
@@ -469,7 +497,8 @@ def feedback_text(result: Result, template: Template, row: dict[str, float], top
                         if f"hidden_{task}" in row else ""))
         for o in mine:
             mark = "pass" if o.passed else "FAIL"
-            lines.append(f"  [{mark}] {o.id}: {o.message}")
+            message = o.message.replace("\n", "\n      ")
+            lines.append(f"  [{mark}] {o.id}: {message}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
