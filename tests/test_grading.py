@@ -243,3 +243,139 @@ def test_hidden_checks_separate_a_correct_from_a_wrong_solution(tmp_path, src, w
     assert failed, wrong_row
     text = (tmp_path / "fb" / "wrong.txt").read_text()
     assert "[FAIL] hidden:" in text
+
+
+# ------------------------------------- hidden checks of 02-04, called on objects (no notebook)
+
+
+def _hidden(stem: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"hidden_{stem}", grade.HIDDEN_DIR / f"{stem}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cases_02():
+    import math
+
+    import torch
+
+    import tk_lessons as tk
+
+    n = 64
+    blur = tk.operators.Blur((n,), 1.0).to(torch.float64)
+
+    def pinv_lipschitz(sigma):
+        return 1.0 / float(tk.operators.Blur((n,), sigma).singular_values().min())
+
+    def inverse(v):
+        return torch.fft.ifft(torch.fft.fft(v) / blur.transfer).real
+
+    def tikhonov(singular_values, lam):
+        s = torch.as_tensor(singular_values, dtype=torch.float64)
+        return float((s / (s**2 + lam)).max())
+
+    def soft(z, thr):
+        return torch.sign(z) * torch.clamp(z.abs() - thr, min=0)
+
+    def fista(A, y, lam, step, c, z, t):
+        c_next = soft(z - step * A.T @ (A @ z - y), step * lam)
+        t_next = (1 + math.sqrt(1 + 4 * t**2)) / 2
+        return c_next, c_next + (t - 1) / t_next * (c_next - c), t_next
+
+    mask = torch.zeros(n, dtype=torch.bool)
+    mask[::4] = True
+    F = tk.operators.SubsampledFourier(mask).to(torch.float64)
+    x = tk.data.piecewise_polynomial(n, seed=0).double()
+    at_one = pinv_lipschitz(1.0)
+    task1 = dict(N=n, B=blur, pinv_lipschitz=pinv_lipschitz, inverse=inverse)
+    return [
+        ("task1_other_widths", task1,
+         {**task1, "pinv_lipschitz": lambda s: at_one if s == 1.0 else 2.0}),
+        ("task1_other_widths", task1,
+         {**task1, "inverse": lambda v: torch.fft.ifft(torch.fft.fft(v[:1]) / blur.transfer).real}),
+        ("task2_other_matrix", {"tikhonov_lipschitz": tikhonov},
+         {"tikhonov_lipschitz": lambda s, lam: float(s.max() / (s.max() ** 2 + lam))}),
+        ("task3_other_seeds", {"soft": soft, "fista_step": fista},
+         {"soft": lambda z, thr: z * (z.abs() > thr), "fista_step": fista}),
+        ("task4_lower_bounds", {"estimate_1": 0.5, "estimate_100": 0.01},
+         {"estimate_1": 0.5, "estimate_100": 0.7}),
+        ("task5_row_space", {"F": F, "x": x, "x_tik": tk.solvers.tikhonov(F, F(x), 0.1)},
+         {"F": F, "x": x, "x_tik": x / 1.1}),
+    ]
+
+
+def _cases_03():
+    import math
+
+    import torch
+
+    from tk_lessons import networks
+
+    def jitter(y, eta, generator):
+        s = torch.rand(y.shape[0], 1, generator=generator, dtype=y.real.dtype)
+        g = torch.randn(y.shape, generator=generator, dtype=y.dtype)
+        return y + eta * s * g / math.sqrt(y.shape[1])
+
+    def fixed_level(y, eta, generator):
+        g = torch.randn(y.shape, generator=generator, dtype=y.dtype)
+        return y + eta * 0.5 * g / math.sqrt(y.shape[1])
+
+    itnet = networks.load("itnet_radial64_nonoise")
+    A = itnet.A
+
+    def data_step(x, y, lam):
+        return x - lam * A.H(A(x) - y).real
+
+    def my_itnet(y):
+        x = A.H(y).real
+        for k in range(itnet.iterations):
+            x = data_step(x + itnet.nets[k](x), y, itnet.lam[k])
+        return x
+
+    task3 = dict(data_step=data_step, my_itnet=my_itnet, itnet=itnet, A=A)
+    return [
+        ("task1_other_parameters", {"jitter": jitter}, {"jitter": fixed_level}),
+        # ignores lam and always takes the step of iteration 1, the one the visible check uses
+        ("task3_other_inputs", task3,
+         {**task3, "data_step": lambda x, y, lam: data_step(x, y, itnet.lam[1])}),
+    ]
+
+
+def _cases_04():
+    import torch
+
+    def perturb(y, size, generator):
+        e = torch.randn(y.shape, generator=generator, dtype=y.dtype)
+        return y + size * e / e.abs().norm(dim=1, keepdim=True)
+
+    def whole_batch(y, size, generator):
+        e = torch.randn(y.shape, generator=generator, dtype=y.dtype)
+        return y + size * e / e.abs().norm()
+
+    y = torch.randn(1, 50, dtype=torch.complex64, generator=torch.Generator().manual_seed(0))
+    return [
+        ("task1_budget", {"y": y, "eta": 1.0, "e_adv": 0.5 * y / y.abs().norm()},
+         {"y": y, "eta": 1.0, "e_adv": 1.5 * y / y.abs().norm()}),
+        ("task2_other_sizes", {"random_perturbation": perturb},
+         {"random_perturbation": whole_batch}),
+    ]
+
+
+@pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
+                                         ("03_learned", _cases_03),
+                                         ("04_instabilities", _cases_04)])
+def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
+    from tk_lessons.checks import CheckError
+
+    module = _hidden(stem)
+    tested = set()
+    for name, right, wrong in cases():
+        getattr(module, name)(dict(right))
+        with pytest.raises(CheckError):
+            getattr(module, name)(dict(wrong))
+        tested.add(name)
+    functions = {c.id.removeprefix("hidden:") for c in grade.hidden_checks(module.__file__)}
+    assert tested == functions, f"hidden checks without a correct/wrong test: {functions - tested}"
