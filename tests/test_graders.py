@@ -37,6 +37,7 @@ from _common import read_myst
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = make_student.sources()
 WARMUP = make_student.SOURCE_DIR / "00_kernel_warmup.md"
+LOOP_S = 15   # seconds a looping cell (or, for otter, a whole run) is given here
 PINS = {"nbgrader": "nbgrader==0.9.6", "otter": "otter-grader==7.0.0"}
 SITE_HOOK = ("import os, site; p = os.environ.get('TK_COURSE_SITE'); "
              "p and list(map(site.addsitedir, p.split(os.pathsep)))\n")
@@ -216,6 +217,11 @@ def _subtle(code: str) -> str:
     return wrong
 
 
+def _loop(code: str) -> str:
+    """The projector never returns: Task 1 stays right, the run of Task 2 must be stopped."""
+    return code.replace("return z - A_adj(A(z))", "while True:\n        pass")
+
+
 def _gaming(nb: dict, is_check) -> dict:
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
@@ -247,8 +253,10 @@ def nbgrader_class(tmp_path_factory):
 
     subtle = solved(_subtle)
     assert subtle != solved(), "the subtle mistake no longer applies to the source"
+    loop = solved(_loop)
+    assert loop != solved(), "the infinite loop no longer applies to the source"
     submissions = {
-        "correct": solved(), "stub": release, "subtle": subtle,
+        "correct": solved(), "stub": release, "subtle": subtle, "loop": loop,
         "gaming": _gaming(release, lambda c: c["metadata"]["nbgrader"]["grade"]
                           and not c["metadata"]["nbgrader"]["solution"]),
     }
@@ -256,7 +264,9 @@ def nbgrader_class(tmp_path_factory):
         target = root / "submitted" / student / name / f"{name}.ipynb"
         target.parent.mkdir(parents=True)
         target.write_text(json.dumps(nb))
-    _run(["nbgrader", "autograde", name, "--create"], root, env)
+    # the exported config stops a cell after 300 s; 15 s keeps this test short
+    _run(["nbgrader", "autograde", name, "--create", f"--ExecutePreprocessor.timeout={LOOP_S}"],
+         root, env)
     _run(["nbgrader", "export", "--to", "grades.csv"], root, env)
     with open(root / "grades.csv") as f:
         grades = {row["student_id"]: row for row in csv.DictReader(f)}
@@ -278,12 +288,14 @@ def test_nbgrader_grades_the_simulated_class(nbgrader_class):
     _, grades = nbgrader_class
     checks = sum("check" in c.metadata.get("tags", []) for c in read_myst(WARMUP).cells)
     score = {s: float(row["score"]) for s, row in grades.items()}
-    assert set(score) == {"correct", "stub", "subtle", "gaming"}
+    assert set(score) == {"correct", "stub", "subtle", "gaming", "loop"}
     # max_score: every check (1 point) plus the written answer (2 points, graded by hand)
     assert all(float(row["max_score"]) == checks + 2 for row in grades.values())
     assert score["correct"] == checks, "a correct solution gets every autograded point"
     assert score["stub"] == 0 and score["gaming"] == 0, "locked check cells are restored"
     assert 0 < score["subtle"] < checks
+    # the looping cell is interrupted, the run goes on: Task 1 still counts
+    assert 0 < score["loop"] < checks
 
 
 @pytest.fixture(scope="module")
@@ -325,6 +337,14 @@ def otter_class(tmp_path_factory):
         tests = json.loads((out / "results.json").read_text())["tests"]
         results[name] = {t["name"]: (t["score"], t["max_score"]) for t in tests
                          if t.get("max_score") is not None}
+    # otter run has no time limit of its own: a loop runs until `timeout` stops it, and
+    # leaves no results.json (the guide's loop records the failure)
+    path, out = work / "loop.ipynb", work / "results-loop"
+    path.write_text(json.dumps(solved(_loop)))
+    out.mkdir()
+    looped = subprocess.run(["timeout", str(LOOP_S), "otter", "run", "-a", str(zipfile), "-o",
+                             str(out), str(path)], cwd=work, env=env, capture_output=True)
+    results["loop"] = (looped.returncode, (out / "results.json").exists())
     print("otter:", results)
     return student, results
 
@@ -355,6 +375,7 @@ def test_otter_grades_the_simulated_class(otter_class):
     assert total("stub") == 0 and total("gaming") == 0, results
     assert results["subtle"]["task1"] == (1, 1) and results["subtle"]["task2"] == (0, 1)
     assert 0 < total("subtle") < checks
+    assert results["loop"] == (124, False), "a looping submission is stopped, with no result"
 
 
 @pytest.mark.graders
