@@ -27,7 +27,6 @@ import sys
 import sysconfig
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import export_graders  # tools/export_graders.py
