@@ -171,7 +171,8 @@ def test_simulated_class_is_ranked_and_complete(tmp_path, capsys):
     write(subs, "pasting", pasted(WARMUP))
     write(subs, "monkeypatch", monkeypatched(WARMUP))
     write(subs, "loop", edit(correct(WARMUP), "def P(z):", "while True:\n    pass\n\n\ndef P(z):"))
-    write(subs, "crash", edit(correct(WARMUP), "def P(z):", "import os\nos._exit(3)\n\n\ndef P(z):"))
+    write(subs, "crash", edit(correct(WARMUP), "def P(z):",
+                              "import os\nos._exit(3)\n\n\ndef P(z):"))
     (subs / "invalid.ipynb").write_text("{ this is not a notebook")
     nb = correct(WARMUP)
     nb.cells = [c for c in nb.cells if not c.source.startswith("## Task 2")]

@@ -242,17 +242,18 @@ def assemble(template: Template, submission, *, hidden: bool = False):
     def find(line: str, start: int) -> int | None:
         return next((i for i in range(start, len(cells)) if line in lines[i]), None)
 
-    position = 0
+    position, heading_at = 0, {}
     for task in template.tasks:
         found = find(template.headings[task], position)
         if found is None:
             raise StructureError(f"the heading of {task} ('{template.headings[task]}') is "
                                  "missing or out of order")
-        position = found
+        position = heading_at[task] = found
     inserts: list[tuple[int, Check]] = []
     lowest = 0
     for check in template.checks:
         where = len(cells)
+        lowest = max(lowest, heading_at.get(check.task, -1) + 1)
         for anchor in check.anchors:
             found = find(anchor, lowest)
             if found is not None:
@@ -563,8 +564,10 @@ def grade_class(source: Path, submissions: Path, out: Path, *, feedback: Path | 
         raise GradingError(f"--jobs: expected a whole number >= 1 (at most {cores} are "
                            f"useful here), got {jobs}")
     jobs = min(jobs, cores)
-    task_points = parse_points(points, template.tasks, "--points")
-    h_points = parse_points(hidden_points, template.tasks, "--hidden-points") if hidden else None
+    checked = [t for t in template.tasks if any(c.task == t for c in template.checks)]
+    task_points = parse_points(points, checked, "--points")
+    h_tasks = [t for t in template.tasks if any(c.task == t for c in template.hidden)]
+    h_points = parse_points(hidden_points, h_tasks, "--hidden-points") if hidden else None
     if hidden and not template.hidden:
         raise GradingError(f"--hidden: no hidden checks for {Path(source).name}; expected "
                            f"{display_path(hidden_path(Path(source)))}")
