@@ -193,6 +193,7 @@ def test_simulated_class_is_ranked_and_complete(tmp_path, capsys):
     for name in ("stubs", "gaming_tagged", "gaming_untagged", "pasting", "monkeypatch"):
         assert total[name] == 0.0, name
     assert status["crash"] == "crashed" and total["crash"] == 1.0  # Task 1 ran before
+    assert "died while running cell 7" in rows["crash"]["reason"]  # the cell of P
     assert status["invalid"] == "invalid" and total["invalid"] == 0.0
     assert status["unmatched"] == "unmatched" and "task2" in rows["unmatched"]["reason"]
     assert status["ghost"] == "missing" and rows["ghost"]["reason"] == "no submission"

@@ -324,6 +324,13 @@ def _cell_message(cell, reply: dict | None) -> tuple[bool, str]:
     return True, printed.strip() or "correct"
 
 
+def _describe(nb, index: int | None) -> str:
+    """``7 ('def P(z):')``: a cell of the graded notebook by its index and first line."""
+    if index is None or index >= len(nb.cells):
+        return "?"
+    return f"{index} ({_key(nb.cells[index].source)[:40]!r})"
+
+
 def _interrupted_cells(nb, replies: dict[int, dict]) -> list[int]:
     return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (
         replies.get(i, {}).get("ename") == "KeyboardInterrupt" or any(
@@ -391,16 +398,18 @@ def grade_submission(template: Template, path: Path, *, timeout: float = 120,
             if not asyncio.run(_execute_within(client, wall)):
                 result.status = "timeout"
                 result.reason = f"stopped after the wall limit of {wall:g} s for the submission"
-        except DeadKernelError as err:
+        except DeadKernelError:
             result.status = "crashed"
-            result.reason = f"the kernel died: {str(err)[:200]}"
+            cell = next((i for i, c in enumerate(nb.cells)
+                         if c.cell_type == "code" and i not in replies), None)
+            result.reason = f"the kernel died while running cell {_describe(nb, cell)}"
         except Exception as err:  # a kernel that cannot start, a client error
             result.status = "crashed"
             result.reason = f"{type(err).__name__}: {str(err)[:200]}"
     interrupted = _interrupted_cells(nb, replies)
     if interrupted and result.status == "ok":
-        result.reason = (f"cell(s) {interrupted} interrupted after the per-cell timeout of "
-                         f"{timeout:g} s")
+        cells = ", ".join(_describe(nb, i) for i in interrupted)
+        result.reason = f"interrupted after the per-cell timeout of {timeout:g} s: cell {cells}"
     for index, cell in enumerate(nb.cells):
         meta = cell.metadata.get(META_KEY)
         if not meta:
