@@ -11,6 +11,7 @@ are graded on a correct and a wrong solution that passes every visible check.
 from __future__ import annotations
 
 import csv
+import doctest
 from pathlib import Path
 
 import nbformat
@@ -381,3 +382,9 @@ def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, 
         tested.add(name)
     functions = {c.id.removeprefix("hidden:") for c in grade.hidden_checks(module.__file__)}
     assert tested == functions, f"hidden checks without a correct/wrong test: {functions - tested}"
+
+
+def test_grade_module_examples():
+    # tools/ is not among pytest's doctest paths: run the grader's docstring examples here
+    result = doctest.testmod(grade, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 2 and result.failed == 0
