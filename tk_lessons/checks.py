@@ -13,6 +13,11 @@ import torch
 
 from . import device as _device
 
+__all__ = ["CheckError", "close", "adjoint", "in_kernel", "projector",
+           "lipschitz_estimate", "soft_threshold", "fista_step", "lasso_optimality",
+           "kernel_part", "approximate_kernel", "jitter", "at_least", "error_growth",
+           "random_direction"]
+
 
 class CheckError(AssertionError):
     """Raised when an exercise answer fails a check; the message explains why."""

@@ -11,6 +11,8 @@ import numbers
 
 import torch
 
+__all__ = ["auto", "generator", "randn", "rand", "seed_everything"]
+
 Seed = int | torch.Generator | None
 
 

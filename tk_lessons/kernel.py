@@ -348,7 +348,7 @@ def approximate(A: LinearOperator, tau: float) -> ApproximateKernel:
     """The approximate kernel: right singular vectors of ``A`` with singular value ``<= tau``.
 
     Their span is the subspace of directions the data barely sees, ``||A v|| <= tau ||v||``
-    (THEORY §1.6: it lies inside the cone ``N_tau(A)``). ``tau = 0`` gives a basis of the
+    (the approximate kernel of Chapter 1: it lies inside the cone ``N_tau(A)``). ``tau = 0`` gives a basis of the
     exact kernel ``N(A)``. To absorb rounding, the threshold actually used is
     ``max(tau, max(m, N) * eps * sigma_max)`` (numpy's ``matrix_rank`` tolerance, with
     ``eps`` the float64 machine epsilon).
@@ -583,7 +583,7 @@ def kernel_size(A: LinearOperator, X: torch.Tensor, eta: float = 0.0, *, p: floa
     ``y = A x_i + e = A x_j + e'`` with ``||e||, ||e'|| <= eta`` exactly when
     ``||A(x_i - x_j)|| <= 2 eta`` (take ``y`` halfway). ``worst`` is the largest
     ``||x_i - x_j||`` over these *feasible pairs*: the kernel size
-    ``sup {||x - x'|| : x, x' in X, ||A(x - x')|| <= 2 eta}`` of THEORY §1.2, exact for
+    ``sup {||x - x'|| : x, x' in X, ||A(x - x')|| <= 2 eta}`` of Gottschling et al. (2025), exact for
     the finite class. For ``eta = 0`` the pairs differ by a kernel element.
 
     **Average** (arXiv 2510.10229, algorithm of ``nm19000/AccuracyBounds``). Each image gives

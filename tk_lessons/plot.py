@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 
 import torch
 
+__all__ = ["use_style", "to_image", "images", "compare", "signals"]
+
 IMAGE_CMAP = "gray"
 ERROR_CMAP = "viridis"  # perceptually uniform and colour-blind safe
 

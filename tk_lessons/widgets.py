@@ -24,6 +24,8 @@ import sys
 import uuid
 from typing import Any, Callable, Sequence
 
+__all__ = ["Explorer", "explore"]
+
 MAX_FRAMES = 48
 
 

@@ -1,6 +1,6 @@
 r"""Local Lipschitz constants of a reconstructor: ratios, certified lower bounds, Jacobian norms.
 
-The local :math:`\varepsilon`-Lipschitz constant of ``Psi`` at ``y`` (THEORY §1.3) is
+The local :math:`\varepsilon`-Lipschitz constant of ``Psi`` at ``y`` (defined in Chapter 2 of the course) is
 
 .. math::
 
@@ -75,7 +75,7 @@ def lipschitz_lower_bound(
     r"""A certified lower bound on the local :math:`\varepsilon`-Lipschitz constant, by gradient ascent.
 
     With ``sphere=True`` it maximises :math:`\|\Psi(y + e) - \Psi(y)\|^2` over the sphere
-    :math:`\|e\| = \varepsilon` (THEORY §3.11 D), where the ratio is that quantity's root
+    :math:`\|e\| = \varepsilon` (the measurement-domain search of Chapter 4), where the ratio is that quantity's root
     over :math:`\varepsilon`; with ``sphere=False`` it maximises the ratio
     :math:`\|\Psi(y + e) - \Psi(y)\|^2 / \|e\|^2` itself over the ball (kept off the origin,
     :math:`\|e\| \ge 10^{-3}\varepsilon`, where the ratio is 0/0). Each step is a

@@ -4,9 +4,10 @@
   adversarial perturbation of the same norm it shows that the instability is *adversarial*
   (random noise of the same size, or three times larger, does little).
 * :func:`ball_test`: perturbations ``e_adv + rho * g / ||g||`` around an adversarial ``e_adv``
-  (THEORY §3.7, the AUTOMAP ball experiment); when the failure rate stays high for
+  (the ball experiment on AUTOMAP in the code of the first version of
+  Gottschling et al., arXiv:2001.01258v1); when the failure rate stays high for
   ``rho`` comparable to ``||e_adv||``, the failures fill a set of positive measure: they are
-  not rare events (theorem T5).
+  not rare events (a result of Gottschling et al., SIAM Review 2025).
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def ball_test(
     Each draw is ``e = e_adv + rho * g / ||g||`` (``g`` Gaussian); it fails when
     ``||Psi(y + e) - x|| / ||x|| > threshold``. The failure rate against ``rho`` shows how
     large the region of bad perturbations around ``e_adv`` is: if it stays high up to
-    ``rho ~ ||e_adv|| / 2`` (the AUTOMAP experiment of THEORY §3.7 used half of ``||A r||``),
+    ``rho ~ ||e_adv|| / 2`` (the AUTOMAP ball experiment of arXiv:2001.01258v1 used half of ``||A r||``),
     the failures are not confined to a thin set.
 
     Parameters

@@ -16,18 +16,22 @@ the Shepp–Logan anatomy varied from head to head, with random lesions), not th
 ellipses of the paper's Figure 3. We tried the ellipses first: at 64 x 64 they are sparse
 sets of small blobs, the best case of total variation, and with a CPU budget of 15 minutes
 the networks stayed far behind it (U-Net 28.7 dB, ItNet 29.1 dB, TV 35.2 dB on 100 test
-images with 10 radial spokes; those ellipse recipes are in the repository's history, commit
-``9bfeb94``, and ``python -m tk_lessons.train unet_radial64 --no-save`` there reruns them). The claim the book needs, that trained networks beat TV
+images with 10 radial spokes; those ellipse recipes are in the repository's history, in the commits before
+:func:`tk_lessons.data.random_head` was added, where ``python -m tk_lessons.train
+unet_radial64 --no-save`` reruns them). The claim the book needs, that trained networks beat TV
 *in distribution*, holds where the distribution has structure that a network learns and
 a regulariser does not know, as anatomy in medical images; heads have it at laptop scale.
 
 * ``unet_radial64``: U-Net post-processing, radial Fourier sampling, 10 spokes (model 1).
 * ``itnet_radial64_nonoise`` / ``_lownoise`` / ``_highnoise``: ItNets (4 iterations) trained
-  without noise, with jitter eta=6 then eta=0.06, and with jitter eta=6 (§3.5, v4 Figure 3).
-* ``unet1d_tumour``: 1-D U-Net, tumour-added copies in the training set (§3.6).
-* ``unet_fourier_halluc``: one training image carries the kernel part of a text detail (§3.2).
-* ``fbpunet_radon_halluc``: the same for CT, FBP + residual U-Net, ridge 1e-3 (§3.4).
-* ``unet_cartesian_rate``: trained at Cartesian rate 1/4, tested at nested rates (§3.9).
+  without noise, with jitter eta=6 then eta=0.06, and with jitter eta=6 (the paper's v4 Figure 3 experiment; Chapter 3).
+* ``unet1d_tumour``: 1-D U-Net, tumour-added copies in the training set (for Part II's
+  hallucination chapters; not yet used in the book).
+* ``unet_fourier_halluc``: one training image carries the kernel part of a text detail (for
+  Part II's hallucination chapters; not yet used in the book).
+* ``fbpunet_radon_halluc``: the same for CT, FBP + residual U-Net, ridge 1e-3 (for Part II;
+  not yet used in the book).
+* ``unet_cartesian_rate``: trained at Cartesian rate 1/4, tested at nested rates (Chapter 4).
 
 Jitter levels: the paper's ``eta = 10`` (high) and ``0.1`` (low) at 256 x 256 with two real
 channels (noise norm about ``sqrt(2) eta s``, 47% of the mean measurement norm 29.9 for
