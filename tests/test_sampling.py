@@ -224,3 +224,26 @@ def test_symmetrise_keeps_symmetric_masks_and_rejects_bad_input():
         sampling.symmetrise(torch.ones(4, 4))
     with pytest.raises(ValueError, match="all-False"):
         sampling.symmetrise(torch.zeros(4, 4, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 31, 64])
+@pytest.mark.parametrize("rate", [0.01, 0.25, 0.5, 1.0])
+def test_lowpass_keeps_the_frequencies_nearest_zero(n, rate):
+    mask = sampling.lowpass(n, rate)
+    count = max(1, round(rate * n))
+    assert mask.shape == (n,) and int(mask.sum()) == count
+    # independent definition: signed frequency of index p is p - n // 2; the kept band is
+    # contiguous, holds 0, and no dropped frequency is nearer zero than a kept one
+    freq = torch.arange(n) - n // 2
+    kept, dropped = freq[mask], freq[~mask]
+    assert 0 in kept.tolist()
+    assert torch.equal(kept, torch.arange(int(kept[0]), int(kept[0]) + count))
+    if len(dropped):
+        assert kept.abs().max() <= dropped.abs().min() + 1
+
+
+def test_lowpass_rejects_2d_sizes_and_bad_rates():
+    with pytest.raises(ValueError, match="size"):
+        sampling.lowpass((8, 8), 0.25)
+    with pytest.raises(ValueError, match="rate"):
+        sampling.lowpass(8, 0.0)

@@ -26,7 +26,8 @@ import torch
 from . import _validate
 from . import device as _device
 
-__all__ = ["uniform", "cartesian", "variable_density", "radial", "multilevel", "nested", "symmetrise"]
+__all__ = ["uniform", "cartesian", "variable_density", "radial", "multilevel", "lowpass", "nested",
+           "symmetrise"]
 
 Shape = int | Sequence[int]
 Device = torch.device | str | None
@@ -503,6 +504,40 @@ def _nested_radial(shape: Shape, rates: list[float]) -> list[torch.Tensor]:
             return masks
     raise ValueError(f"rates: {rates[len(masks)]!r} is not reached by {max_spokes} radial spokes "
                      f"on a {shape} grid; use a smaller rate")
+
+
+def lowpass(size: int, rate: float, *, device: Device = None) -> torch.Tensor:
+    """The lowest frequencies of a 1-D signal: ``max(1, round(rate * N))`` of them, centred.
+
+    The deterministic pattern of the 1-D experiments (e.g. the tumour signals): a contiguous
+    band around the zero frequency, which sits at index ``N // 2`` in the centred layout.
+
+    Parameters
+    ----------
+    size : int
+        Signal length ``N``.
+    rate : float in (0, 1]
+        Fraction of frequencies to keep.
+    device : torch.device or str, optional
+        Where to put the mask.
+
+    Returns
+    -------
+    torch.Tensor of bool, shape ``(N,)``
+
+    Examples
+    --------
+    >>> from tk_lessons import sampling
+    >>> sampling.lowpass(8, 0.25).nonzero().flatten().tolist()   # frequencies -1 and 0
+    [3, 4]
+    """
+    (n,) = _validate.shape("size", size, ndims=(1,))
+    rate = _validate.fraction("rate", rate)
+    count = max(1, round(rate * n))
+    mask = torch.zeros(n, dtype=torch.bool)
+    start = n // 2 - count // 2
+    mask[start:start + count] = True
+    return _finish(mask, device)
 
 
 def symmetrise(mask: torch.Tensor) -> torch.Tensor:

@@ -73,13 +73,7 @@ def build_mask(spec: dict[str, Any]) -> torch.Tensor:
     elif kind in ("cartesian", "multilevel", "variable_density", "uniform"):
         mask = getattr(sampling, kind)(size, spec.pop("rate"), **spec)
     elif kind == "lowpass":
-        n, rate = int(size), float(spec.pop("rate"))
-        if spec or not 0 < rate <= 1:
-            raise ValueError(f"a lowpass mask takes size and rate in (0, 1], got extra {spec!r} / rate={rate}")
-        count = max(1, round(rate * n))
-        mask = torch.zeros(n, dtype=torch.bool)
-        start = n // 2 - count // 2                         # centred on the zero frequency (index N // 2)
-        mask[start:start + count] = True
+        mask = sampling.lowpass(size, spec.pop("rate"), **spec)
     else:
         raise ValueError(f"unknown mask kind {kind!r}; expected radial, cartesian, multilevel, "
                          "variable_density, uniform or lowpass")
