@@ -11,9 +11,31 @@ import numbers
 
 import torch
 
-__all__ = ["auto", "generator", "randn", "rand", "seed_everything"]
+__all__ = ["auto", "of", "generator", "randn", "rand", "seed_everything"]
 
 Seed = int | torch.Generator | None
+
+
+def of(module: torch.nn.Module) -> torch.device:
+    """The device a module lives on: that of its first parameter or buffer (CPU if it has none).
+
+    Operators and networks are ``torch.nn.Module`` objects whose tensors move together with
+    ``.to(device)``; this is where inputs built for them must go.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import device
+    >>> device.of(torch.nn.Linear(2, 2))
+    device(type='cpu')
+    >>> device.of(torch.nn.Identity())    # no tensors: the CPU
+    device(type='cpu')
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    for t in list(module.parameters()) + list(module.buffers()):
+        return t.device
+    return torch.device("cpu")
 
 
 def auto(prefer: str = "cuda") -> torch.device:

@@ -230,3 +230,13 @@ def test_cuda_matches_cpu(name):
     torch.testing.assert_close(op(x.cuda()).cpu(), y, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(op.H(y.cuda()).cpu(), z, rtol=1e-5, atol=1e-5)
     assert dot_test(op, dtype=torch.float32) <= 1e-5
+
+
+def test_device_is_where_the_operators_tensors_live_and_follows_to():
+    from tk_lessons import operators, sampling
+
+    A = operators.SubsampledFourier(sampling.radial(16, 4))
+    assert A.device == torch.device("cpu")
+    # the meta device holds no data, so this runs on any machine: the property must follow .to
+    assert A.to("meta").device == torch.device("meta")
+    assert operators.Identity((4, 4)).device == torch.device("cpu")   # no tensors: the CPU

@@ -26,7 +26,7 @@ def _real_features(A: LinearOperator) -> int:
     declares a complex range (it also accepts complex input) but maps real images to real data.
     """
     with torch.no_grad():
-        y = A(torch.zeros(1, *A.domain_shape, device=A._buffer_device()))
+        y = A(torch.zeros(1, *A.domain_shape, device=A.device))
     return _flat_real(y).shape[1]
 
 

@@ -178,7 +178,7 @@ def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: i
     check_operator(A)
     batch_size = _validate.positive_int("batch_size", batch_size)
     X = as_tensor(dataset)
-    device = _model_device(model) if device is None else torch.device(device)
+    device = _device.of(model) if device is None else torch.device(device)
     gen = _device.generator(seed)
     was_training = model.training
     model.eval()
@@ -194,12 +194,6 @@ def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: i
             score.append(psnr(x_hat, x, data_range=1.0))
     model.train(was_training)
     return {"mse": float(torch.cat(mse).mean()), "psnr": float(torch.cat(score).mean())}
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    for t in list(model.parameters()) + list(model.buffers()):
-        return t.device
-    return torch.device("cpu")
 
 
 def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, batch_size: int = 16,
@@ -275,7 +269,7 @@ def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, bat
     if not params:
         raise ValueError("model has no trainable parameters")
 
-    device = _model_device(model) if device is None else torch.device(device)
+    device = _device.of(model) if device is None else torch.device(device)
     model.to(device)
     A.to(device)
     gen = _device.generator(seed)

@@ -90,7 +90,7 @@ class LinearOperator(torch.nn.Module):
 
     def _power_iteration(self, n_iter: int, tol: float, seed: int) -> float:
         x = _device.randn(1, *self.domain_shape, seed=seed, dtype=self._dtype(self.domain_complex))
-        x = x.to(self._buffer_device())
+        x = x.to(self.device)
         x = x / x.norm()
         estimate = 0.0
         with torch.no_grad():
@@ -117,7 +117,7 @@ class LinearOperator(torch.nn.Module):
         if dtype is None:
             dtype = self._dtype(self.domain_complex)
         columns = []
-        eye = torch.eye(n, dtype=dtype, device=self._buffer_device())
+        eye = torch.eye(n, dtype=dtype, device=self.device)
         for start in range(0, n, 1024):
             block = eye[start:start + 1024].reshape(-1, *self.domain_shape)
             columns.append(self.forward(block).reshape(block.shape[0], -1))
@@ -134,10 +134,10 @@ class LinearOperator(torch.nn.Module):
     __rmul__ = __mul__
 
     # -- helpers ----------------------------------------------------------------------------
-    def _buffer_device(self) -> torch.device:
-        for t in list(self.buffers()) + list(self.parameters()):
-            return t.device
-        return torch.device("cpu")
+    @property
+    def device(self) -> torch.device:
+        """Where the operator's tensors live (move it with ``.to(device)``): inputs go there."""
+        return _device.of(self)
 
     @staticmethod
     def _dtype(complex_: bool, precision: int = 64) -> torch.dtype:
@@ -278,7 +278,7 @@ def dot_test(op: LinearOperator, *, seed: int = 0, dtype: torch.dtype = torch.fl
         raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
     precision = 64 if dtype == torch.float64 else 32
     gen = _device.generator(seed)
-    dev = op._buffer_device()
+    dev = op.device
     x = torch.randn(1, *op.domain_shape, generator=gen, dtype=op._dtype(op.domain_complex, precision)).to(dev)
     y = torch.randn(1, *op.range_shape, generator=gen, dtype=op._dtype(op.range_complex, precision)).to(dev)
     lhs = _inner(op(x), y)

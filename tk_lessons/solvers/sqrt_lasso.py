@@ -208,7 +208,7 @@ def synthesis_operator(A: LinearOperator, W: LinearOperator | None) -> LinearOpe
                          f"got domain {W.domain_shape} and range {W.range_shape}")
     if not isinstance(W, (Wavelet, Identity)):  # a generic W: probe W^H W = I on one random input
         probe = torch.randn(1, *W.domain_shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-        probe = probe.to(W._buffer_device())
+        probe = probe.to(W.device)
         error = float((W.H(W(probe)) - probe).norm() / probe.norm())
         if error > 1e-5:
             raise ValueError(f"W must be orthonormal (W^H W = I, e.g. a Wavelet); "

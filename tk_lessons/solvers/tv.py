@@ -38,7 +38,7 @@ def _normal_symbol(A: LinearOperator, real: bool, rho: float, dtype: torch.dtype
     ``(m(k) + m(-k)) / 2``. For :class:`Blur`, ``A^T A`` has symbol ``transfer^2``.
     """
     grid = A.domain_shape[1:]
-    dev = A._buffer_device()
+    dev = A.device
     symbol = torch.zeros(grid, dtype=torch.float64, device=dev)
     for axis, n in enumerate(grid):
         k = torch.arange(n, dtype=torch.float64, device=dev)
