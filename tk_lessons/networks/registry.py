@@ -17,7 +17,6 @@ never run anything). Nothing touches the network.
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import itertools
 import json
@@ -31,6 +30,7 @@ import torch
 from torch import nn
 
 from .. import sampling
+from .._checksum import ChecksumError, sha256, verified_bytes
 from ..operators import LinearOperator, Radon, SubsampledFourier
 
 __all__ = ["load", "available", "info", "register", "build", "build_operator", "build_model",
@@ -40,10 +40,6 @@ __all__ = ["load", "available", "info", "register", "build", "build_operator", "
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MANIFEST = "manifest.json"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class ChecksumError(RuntimeError):
-    """A weight file's sha256 differs from the one recorded in the manifest."""
 
 
 # ----------------------------------------------------------------------------------------
@@ -209,10 +205,6 @@ def info(name: str, *, weights_dir: str | os.PathLike | None = None) -> dict[str
     return copy.deepcopy(_entry(name, weights_dir))
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _operator_keys(model: nn.Module) -> list[str]:
     """State-dict keys that belong to forward operators inside ``model`` (masks, angles, ...)."""
     prefixes = [f"{name}." for name, module in model.named_modules() if isinstance(module, LinearOperator)]
@@ -258,12 +250,8 @@ def load(name: str, *, device: torch.device | str | None = None,
     if not path.is_file():
         raise FileNotFoundError(f"the weights of {name!r} are missing: {path} does not exist; "
                                 f"retrain them with `python -m tk_lessons.train {name}`")
-    data = path.read_bytes()
-    digest = _sha256(data)
-    if digest != entry["sha256"]:
-        raise ChecksumError(f"sha256 mismatch for {path}: the manifest records {entry['sha256']}, the file "
-                            f"has {digest}; the file is damaged or was changed. Reinstall the package or "
-                            f"retrain with `python -m tk_lessons.train {name}`")
+    data = verified_bytes(path, entry["sha256"], remedy="Reinstall the package or retrain with "
+                          f"`python -m tk_lessons.train {name}`")
     # read the verified bytes themselves, not the file again
     state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     _, model = build(entry["spec"])
@@ -337,7 +325,7 @@ def register(name: str, model: nn.Module, spec: dict[str, Any], metrics: dict[st
     blob = buffer.getvalue()
     entry = {
         "file": f"{name}.pt",
-        "sha256": _sha256(blob),
+        "sha256": sha256(blob),
         "bytes": len(blob),
         "architecture": type(model).__name__,
         "parameters": sum(p.numel() for p in model.parameters()),

@@ -17,54 +17,70 @@ computed, and the card's numbers are only compared with.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import torch
 
-__all__ = ["RECORDS_DIR", "load", "info", "save"]
+from .._checksum import ChecksumError, sha256, verified_bytes
+
+__all__ = ["RECORDS_DIR", "ChecksumError", "available", "load", "info", "save"]
 
 #: Where the records live (inside the installed package).
 RECORDS_DIR = Path(__file__).resolve().parent
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def available() -> list[str]:
+    """The names of the shipped records.
+
+    Examples
+    --------
+    >>> from tk_lessons import records
+    >>> records.available()
+    ['ch02_equal_effort', 'ch04_equal_budget']
+    """
+    return sorted(p.stem for p in RECORDS_DIR.glob("*.json"))
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"name must be a record name such as 'ch04_equal_budget', got {name!r}")
+    return name
 
 
 def info(name: str) -> dict[str, Any]:
     """The card ``NAME.json``: recipe, summary, command and sha256 of the tensor file."""
-    path = RECORDS_DIR / f"{name}.json"
+    path = RECORDS_DIR / f"{_check_name(name)}.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no record {name!r} in {RECORDS_DIR}")
+        raise FileNotFoundError(f"no record {name!r} in {RECORDS_DIR}; "
+                                f"the shipped ones are {available()}")
     return json.loads(path.read_text())
 
 
 def load(name: str, device: torch.device | str = "cpu") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """The tensors of record ``name`` (checked against the card's sha256) and its card.
 
-    Raises ``RuntimeError`` when the file's sha256 differs from the card's.
+    Raises :class:`ChecksumError` when the file's sha256 differs from the card's.
     """
     card = info(name)
-    data = (RECORDS_DIR / card["file"]).read_bytes()
-    digest = _sha256(data)
-    if digest != card["sha256"]:
-        raise RuntimeError(f"sha256 mismatch for record {name}: the card records {card['sha256']}, "
-                           f"the file has {digest}; regenerate it with `{card['command']}`")
+    data = verified_bytes(RECORDS_DIR / card["file"], card["sha256"],
+                          remedy=f"Regenerate it with `{card['command']}`")
     tensors = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
     return tensors, card
 
 
 def save(name: str, tensors: dict[str, torch.Tensor], card: dict[str, Any]) -> Path:
     """Write ``NAME.pt`` and ``NAME.json`` (the card gets ``file``, ``bytes`` and ``sha256``)."""
+    _check_name(name)
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, buffer)
     data = buffer.getvalue()
     (RECORDS_DIR / f"{name}.pt").write_bytes(data)
-    card = {**card, "file": f"{name}.pt", "bytes": len(data), "sha256": _sha256(data)}
+    card = {**card, "file": f"{name}.pt", "bytes": len(data), "sha256": sha256(data)}
     path = RECORDS_DIR / f"{name}.json"
     path.write_text(json.dumps(card, indent=1, sort_keys=True) + "\n")
     return path
