@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jupytext
@@ -10,6 +11,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_TAG = "remove-cell"
+# Exercise notebooks: a task starts at a heading "## Task N: ..." and ends with check cells.
+CHECK_TAG = "check"
+TASK_HEADING = re.compile(r"^\s*#{2,6}\s+Task\s+(\d+)\b", re.IGNORECASE | re.MULTILINE)
 
 
 def repository() -> tuple[str, str]:

@@ -34,13 +34,12 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, colab_cell, display_path, read_myst, to_ipynb_text  # noqa: E402
+from _common import (CHECK_TAG, ROOT, TASK_HEADING, colab_cell, display_path,  # noqa: E402
+                     read_myst, to_ipynb_text)
 from make_student import (  # noqa: E402
     BEGIN_CODE, BEGIN_MD, END_CODE, END_MD, MarkerError, sources,
 )
 
-CHECK_TAG = "check"
-TASK_HEADING = re.compile(r"^#{2,}\s+Task\s+(\d+)\b", re.MULTILINE)
 DEFAULT_OUT = ROOT / "build" / "graders"
 NBGRADER_SCHEMA = 3
 NBGRADER_CONFIG = '''\

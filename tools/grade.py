@@ -42,12 +42,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, display_path  # noqa: E402
+from _common import CHECK_TAG, ROOT, TASK_HEADING, display_path  # noqa: E402
 
 HIDDEN_DIR = ROOT / "exercises" / "hidden"
-CHECK_TAG = "check"
 META_KEY = "tk_grade"
-TASK_HEADING = re.compile(r"^\s*#{1,6}\s*Task\s+(\w+)\b", re.IGNORECASE)
 HIDDEN_NAME = re.compile(r"^task(\w+?)_\w+$")
 # Run before every restored check: the checks modules are reloaded from disk and rebound, so
 # a submission that replaced or monkeypatched them (``tk.checks.close = print``) is undone.
