@@ -674,3 +674,12 @@ def test_kernel_counts_fail_without_stating_the_answer():
         checks_kernel.reconstruction_error("error on x", lambda y: torch.zeros(2, dtype=torch.float64),
                                            lambda v: v[:1], x, 4.0)
     _assert_hidden(err, 5.0)
+
+
+def test_defined_names_what_is_missing_and_rejects_a_non_namespace():
+    from tk_lessons import checks
+
+    with pytest.raises(checks.CheckError, match=r"^psi: not defined"):
+        checks.defined({"A": 1}, "A", "psi")
+    with pytest.raises(TypeError, match="namespace must be a dict"):
+        checks.defined(["A"], "A")

@@ -16,7 +16,7 @@ from . import device as _device
 __all__ = ["CheckError", "close", "adjoint", "in_kernel", "projector",
            "lipschitz_estimate", "soft_threshold", "fista_step", "lasso_optimality",
            "kernel_part", "approximate_kernel", "jitter", "at_least", "error_growth",
-           "random_direction"]
+           "random_direction", "defined"]
 
 
 class CheckError(AssertionError):
@@ -156,6 +156,31 @@ def _agree(name: str, value, reference, *, rtol: float, atol: float = 0.0, hint:
     index = int(bad.flatten().nonzero()[0])
     raise CheckError(f"{name}: {int(bad.sum())} of {v.numel()} entries are wrong, the first at "
                      f"flat index {index}{tail}")
+
+
+def defined(namespace: dict, *names: str) -> list:
+    """The values of ``names`` in a notebook's namespace; a clear error for any not defined.
+
+    Hidden checks call this on the student's ``globals()`` before testing what they find.
+
+    Examples
+    --------
+    >>> from tk_lessons import checks
+    >>> checks.defined({"A": 1, "P": 2}, "P", "A")
+    [2, 1]
+    >>> checks.defined({"A": 1}, "A", "P", "psi")
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: P, psi: not defined; run the cells of the task that define them
+    """
+    if not isinstance(namespace, dict):
+        raise TypeError(f"namespace must be a dict (a notebook's globals()), "
+                        f"got {type(namespace).__name__}")
+    missing = [name for name in names if name not in namespace]
+    if missing:
+        raise CheckError(f"{', '.join(missing)}: not defined; run the cells of the task that "
+                         "define them")
+    return [namespace[name] for name in names]
 
 
 def lipschitz_estimate(name: str, estimate, exact, *, within: float = 0.05, rtol: float = 1e-6) -> None:

@@ -23,13 +23,6 @@ from tk_lessons.checks import CheckError
 SIZES = ((48, 5), (100, 12))
 
 
-def need(ns, *names):
-    missing = [name for name in names if name not in ns]
-    if missing:
-        raise CheckError(f"hidden check: {', '.join(missing)} not defined")
-    return [ns[name] for name in names]
-
-
 @contextmanager
 def size(ns, n, k):
     """Rebind the notebook's N, K, freq, keep and m to another size for the student's code."""
@@ -48,7 +41,7 @@ def size(ns, n, k):
 
 def task1_other_sizes(ns):
     """A and A_adj are adjoint and A is the kept unitary DFT, for N = 48 and 100."""
-    A, A_adj = need(ns, "A", "A_adj")
+    A, A_adj = checks.defined(ns, "A", "A_adj")
     gen = torch.Generator().manual_seed(18)
     for n, k in SIZES:
         with size(ns, n, k) as keep:
@@ -62,7 +55,7 @@ def task1_other_sizes(ns):
 
 def task2_other_sizes(ns):
     """P is the orthogonal projector onto the kernel of A for N = 48 and 100."""
-    A, P = need(ns, "A", "P")
+    A, P = checks.defined(ns, "A", "P")
     for n, k in SIZES:
         with size(ns, n, k):
             try:
@@ -73,7 +66,7 @@ def task2_other_sizes(ns):
 
 def task3_answers(ns):
     """x2 is a real-or-complex signal of shape (N,); kernel_dimension is an int N - m."""
-    x, x2, dim, A = need(ns, "x", "x2", "kernel_dimension", "A")
+    x, x2, dim, A = checks.defined(ns, "x", "x2", "kernel_dimension", "A")
     if not isinstance(x2, torch.Tensor) or tuple(x2.shape) != tuple(x.shape):
         raise CheckError(f"x2 must be a tensor of the shape of x, {tuple(x.shape)}")
     if not torch.isfinite(torch.view_as_real(x2.to(torch.complex128))).all():

@@ -24,13 +24,6 @@ from tk_lessons import checks, operators, sampling
 from tk_lessons.checks import CheckError
 
 
-def need(ns, *names):
-    missing = [name for name in names if name not in ns]
-    if missing:
-        raise CheckError(f"hidden check: {', '.join(missing)} not defined")
-    return [ns[name] for name in names]
-
-
 @contextmanager
 def rebound(ns, **values):
     saved = {name: ns[name] for name in values if name in ns}
@@ -45,7 +38,7 @@ def rebound(ns, **values):
 
 def task1_other_patterns(ns):
     """P projects onto the kernel of A for two other sampling patterns of a 16 x 16 image."""
-    (P,) = need(ns, "P")
+    (P,) = checks.defined(ns, "P")
     for rate, seed in ((0.5, 7), (0.2, 11)):
         other = operators.SubsampledFourier(sampling.multilevel(16, rate, seed=seed))
         with rebound(ns, A=other, m=other.m):
@@ -57,7 +50,7 @@ def task1_other_patterns(ns):
 
 def task2_oracle(ns):
     """z is the real kernel part of the detail, and x2 = x + z."""
-    A2, detail, z, x, x2 = need(ns, "A2", "detail", "z", "x", "x2")
+    A2, detail, z, x, x2 = checks.defined(ns, "A2", "detail", "z", "x", "x2")
     if not isinstance(z, torch.Tensor) or z.is_complex():
         raise CheckError("z must be a real tensor")
     ratio = float(A2(z).abs().norm() / max(float(z.norm()), 1e-300))
@@ -71,7 +64,7 @@ def task2_oracle(ns):
 
 def task3_dense_svd(ns):
     """n_small counts the singular values <= tau of the dense blur matrix."""
-    B, tau, n_small, z_blur = need(ns, "B", "tau", "n_small", "z_blur")
+    B, tau, n_small, z_blur = checks.defined(ns, "B", "tau", "n_small", "z_blur")
     dense = B.to_dense(torch.float64)
     count = int((torch.linalg.svdvals(dense) <= tau).sum())
     if isinstance(n_small, bool) or int(n_small) != n_small or int(n_small) != count:
@@ -84,7 +77,7 @@ def task3_dense_svd(ns):
 
 def task4_data_consistent(ns):
     """psi(A2 w) has the data of w, for random images w."""
-    A2, psi, x = need(ns, "A2", "psi", "x")
+    A2, psi, x = checks.defined(ns, "A2", "psi", "x")
     gen = torch.Generator().manual_seed(5)
     for _ in range(2):
         w = torch.rand(x.shape, generator=gen, dtype=torch.float64)

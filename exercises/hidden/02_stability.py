@@ -22,16 +22,9 @@ from tk_lessons import checks
 from tk_lessons.checks import CheckError
 
 
-def need(ns, *names):
-    missing = [name for name in names if name not in ns]
-    if missing:
-        raise CheckError(f"hidden check: {', '.join(missing)} not defined")
-    return [ns[name] for name in names]
-
-
 def task1_other_widths(ns):
     """pinv_lipschitz for sigma = 0.7, 1.3; inverse on a random batch."""
-    pinv_lipschitz, inverse, B, N = need(ns, "pinv_lipschitz", "inverse", "B", "N")
+    pinv_lipschitz, inverse, B, N = checks.defined(ns, "pinv_lipschitz", "inverse", "B", "N")
     for sigma in (0.7, 1.3):
         dense = tk.operators.Blur((N,), sigma).to_dense(torch.float64)
         exact = torch.linalg.matrix_norm(torch.linalg.pinv(dense), 2)
@@ -43,7 +36,7 @@ def task1_other_widths(ns):
 
 def task2_other_matrix(ns):
     """tikhonov_lipschitz for a 7 x 12 matrix and lam = 0.03, 3."""
-    (tikhonov_lipschitz,) = need(ns, "tikhonov_lipschitz")
+    (tikhonov_lipschitz,) = checks.defined(ns, "tikhonov_lipschitz")
     M = torch.randn(7, 12, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     for lam in (0.03, 3.0):
         R = torch.linalg.solve(M.T @ M + lam * torch.eye(12, dtype=torch.float64), M.T)
@@ -54,7 +47,7 @@ def task2_other_matrix(ns):
 
 def task3_other_seeds(ns):
     """soft and fista_step against the reference on other random problems."""
-    soft, fista_step = need(ns, "soft", "fista_step")
+    soft, fista_step = checks.defined(ns, "soft", "fista_step")
     for seed in (3, 8):
         checks.soft_threshold(soft, seed=seed)
         checks.fista_step(fista_step, seed=seed)
@@ -62,14 +55,14 @@ def task3_other_seeds(ns):
 
 def task4_lower_bounds(ns):
     """Both attack estimates are lower bounds of L^2(relu, -1) = 1/2."""
-    estimate_1, estimate_100 = need(ns, "estimate_1", "estimate_100")
+    estimate_1, estimate_100 = checks.defined(ns, "estimate_1", "estimate_100")
     for name, value in (("estimate_1", estimate_1), ("estimate_100", estimate_100)):
         checks.lipschitz_estimate(f"{name} (any valid lower bound)", value, 0.5, within=1.0)
 
 
 def task5_row_space(ns):
     """x_tik = F^* F x_tik: the Tikhonov reconstruction has no kernel part."""
-    F, x_tik, x = need(ns, "F", "x_tik", "x")
+    F, x_tik, x = checks.defined(ns, "F", "x_tik", "x")
     if not isinstance(x_tik, torch.Tensor) or tuple(x_tik.shape) != tuple(x.shape):
         raise CheckError(f"x_tik must be a tensor of the shape of x, {tuple(x.shape)}")
     checks.close("F^* F x_tik", F.H(F(x_tik)).real, x_tik, rtol=1e-8, atol=1e-10)

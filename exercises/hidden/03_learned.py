@@ -15,19 +15,11 @@ from __future__ import annotations
 import torch
 
 from tk_lessons import checks, data
-from tk_lessons.checks import CheckError
-
-
-def need(ns, *names):
-    missing = [name for name in names if name not in ns]
-    if missing:
-        raise CheckError(f"hidden check: {', '.join(missing)} not defined")
-    return [ns[name] for name in names]
 
 
 def task1_other_parameters(ns):
     """jitter for eta = 0.5, m = 150 and eta = 4, m = 60; noise added to nonzero data."""
-    (jitter,) = need(ns, "jitter")
+    (jitter,) = checks.defined(ns, "jitter")
     checks.jitter(jitter, eta=0.5, m=150, seed=9)
     checks.jitter(jitter, eta=4.0, m=60, seed=10)
     y = torch.full((5, 30), 2.0 + 1.0j, dtype=torch.complex64)
@@ -37,7 +29,7 @@ def task1_other_parameters(ns):
 
 def task3_other_inputs(ns):
     """data_step for steps k = 0, 2 on other images; my_itnet on ellipse phantoms."""
-    data_step, my_itnet, itnet, A = need(ns, "data_step", "my_itnet", "itnet", "A")
+    data_step, my_itnet, itnet, A = checks.defined(ns, "data_step", "my_itnet", "itnet", "A")
     gen = torch.Generator().manual_seed(12)
     images = torch.rand(3, 1, 64, 64, generator=gen)
     y = A(torch.rand(3, 1, 64, 64, generator=gen))

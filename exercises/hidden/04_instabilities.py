@@ -19,16 +19,9 @@ from tk_lessons import checks
 from tk_lessons.checks import CheckError
 
 
-def need(ns, *names):
-    missing = [name for name in names if name not in ns]
-    if missing:
-        raise CheckError(f"hidden check: {', '.join(missing)} not defined")
-    return [ns[name] for name in names]
-
-
 def task1_budget(ns):
     """e_adv has the shape and dtype of y and norm at most eta."""
-    e_adv, y, eta = need(ns, "e_adv", "y", "eta")
+    e_adv, y, eta = checks.defined(ns, "e_adv", "y", "eta")
     if not isinstance(e_adv, torch.Tensor) or tuple(e_adv.shape) != tuple(y.shape):
         raise CheckError(f"e_adv must be a tensor of the shape of y, {tuple(y.shape)}")
     if not e_adv.is_complex():
@@ -40,7 +33,7 @@ def task1_budget(ns):
 
 def task2_other_sizes(ns):
     """random_perturbation for m = 75 and on a batch of 4 rows of radius 0.3."""
-    (random_perturbation,) = need(ns, "random_perturbation")
+    (random_perturbation,) = checks.defined(ns, "random_perturbation")
     checks.random_direction(random_perturbation, m=75, seed=6)
     y = torch.randn(4, 33, dtype=torch.complex64, generator=torch.Generator().manual_seed(2))
     first = random_perturbation(y, 0.3, torch.Generator().manual_seed(8))
