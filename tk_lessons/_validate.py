@@ -108,3 +108,25 @@ def function(name: str, value: Any, what: str = "a callable") -> Any:
     if not callable(value):
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} ({value!r:.60})")
     return value
+
+
+def flag(name: str, value: Any) -> bool:
+    """Return ``value`` unless it is not exactly True or False (then raise ``TypeError``)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def operator(name: str, value: Any) -> Any:
+    """Return ``value`` unless it is not a ``tk_lessons.operators.LinearOperator``."""
+    from .operators.base import LinearOperator  # late: operators import this module
+
+    if not isinstance(value, LinearOperator):
+        raise TypeError(f"{name} must be a tk_lessons.operators.LinearOperator, "
+                        f"got {type(value).__name__}")
+    return value
+
+
+def operator_or_none(name: str, value: Any) -> Any:
+    """Return ``value`` unless it is neither None nor a ``LinearOperator``."""
+    return None if value is None else operator(name, value)
