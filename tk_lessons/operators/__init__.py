@@ -1,7 +1,7 @@
 """Linear forward operators ``A`` with exact adjoints ``A.H`` (see :class:`LinearOperator`)."""
 
 from .base import (AdjointOperator, ComposedOperator, Identity, LinearOperator, ScaledOperator,
-                   dot_test)
+                   SumOperator, dot_test)
 from .matrix import MatrixOperator
 from .fourier import SubsampledFourier
 from .hadamard import SubsampledHadamard, fwht
@@ -13,7 +13,7 @@ from .radon import Radon
 from .wavelet import Wavelet
 
 __all__ = [
-    "LinearOperator", "AdjointOperator", "ComposedOperator", "ScaledOperator", "Identity",
+    "LinearOperator", "AdjointOperator", "ComposedOperator", "ScaledOperator", "SumOperator", "Identity",
     "MatrixOperator", "dot_test",
     "SubsampledFourier", "SubsampledHadamard", "fwht", "GaussianMatrix", "Blur", "Inpainting", "Gradient",
     "Radon", "Wavelet",

@@ -36,9 +36,11 @@ class LinearOperator(torch.nn.Module):
         Whether the domain/range are complex vector spaces.
     """
 
-    #: True when ``A A^H = I``: then ``A^H`` is the pseudo-inverse and ``I - A^H A`` is exactly the
-    #: projector onto the kernel (``tk.kernel.project`` uses this).
+    #: True iff :math:`AA^* = I`: then :math:`A^*` is the pseudo-inverse and :math:`I - A^*A` is
+    #: exactly the projector onto the kernel (solvers and ``tk.kernel.project`` ask this).
     orthonormal_rows: bool = False
+    #: True iff :math:`A^*A = I` (an isometry: :math:`\|Ax\| = \|x\|`); then :math:`A^*` is a left inverse.
+    isometry: bool = False
 
     def __init__(self, domain_shape: Sequence[int], range_shape: Sequence[int], *,
                  domain_complex: bool = False, range_complex: bool = False) -> None:
@@ -106,6 +108,30 @@ class LinearOperator(torch.nn.Module):
                 estimate = new
         return math.sqrt(estimate)
 
+    def gram_symbol(self) -> torch.Tensor | None:
+        r"""The Fourier symbol :math:`s` of :math:`A^*A`, or None when :math:`A^*A` is not a Fourier multiplier.
+
+        When it is not None, for every ``x`` in the domain
+
+        .. math:: A^*A x = \mathrm{ifftn}(s \cdot \mathrm{fftn}(x, \text{norm="ortho"}), \text{norm="ortho"})
+
+        over all the domain's axes. ``s`` is real, ``>= 0``, float64, of shape ``domain_shape``,
+        in the unshifted FFT layout (zero frequency at index 0). Solvers use it for exact
+        FFT solves of :math:`(A^*A + \rho M) x = b` (Tikhonov, TV's ADMM). The default knows
+        only isometries (:math:`s = 1`); Fourier-diagonal operators override it.
+
+        Examples
+        --------
+        >>> from tk_lessons.operators import Identity, MatrixOperator
+        >>> Identity((1, 4)).gram_symbol()
+        tensor([[1., 1., 1., 1.]], dtype=torch.float64)
+        >>> MatrixOperator(torch.eye(3)).gram_symbol() is None
+        True
+        """
+        if self.isometry:
+            return torch.ones(self.domain_shape, dtype=torch.float64, device=self.device)
+        return None
+
     def to_dense(self, dtype: torch.dtype | None = None) -> torch.Tensor:
         """The matrix of the operator, shape ``(prod(range_shape), prod(domain_shape))``.
 
@@ -132,6 +158,19 @@ class LinearOperator(torch.nn.Module):
         return ScaledOperator(self, scalar)
 
     __rmul__ = __mul__
+
+    def __add__(self, other: "LinearOperator") -> "LinearOperator":
+        if not isinstance(other, LinearOperator):
+            return NotImplemented
+        return SumOperator(self, other)
+
+    def __sub__(self, other: "LinearOperator") -> "LinearOperator":
+        if not isinstance(other, LinearOperator):
+            return NotImplemented
+        return SumOperator(self, ScaledOperator(other, -1.0))
+
+    def __neg__(self) -> "LinearOperator":
+        return ScaledOperator(self, -1.0)
 
     # -- helpers ----------------------------------------------------------------------------
     @property
@@ -171,6 +210,9 @@ class AdjointOperator(LinearOperator):
         super().__init__(op.range_shape, op.domain_shape,
                          domain_complex=op.range_complex, range_complex=op.domain_complex)
         self.op = op
+        # (A^*)(A^*)^* = A^*A: the adjoint swaps the two properties
+        self.orthonormal_rows = op.isometry
+        self.isometry = op.orthonormal_rows
 
     # Check the input through the wrapped operator, so that A.H(y) errors name `y` and A.
     def forward(self, y: torch.Tensor) -> torch.Tensor:
@@ -206,6 +248,13 @@ class ComposedOperator(LinearOperator):
                          domain_complex=inner.domain_complex, range_complex=outer.range_complex)
         self.outer = outer
         self.inner = inner
+        # (AB)(AB)^* = A (BB^*) A^* = AA^* and (AB)^*(AB) = B^*(A^*A)B = B^*B
+        self.orthonormal_rows = outer.orthonormal_rows and inner.orthonormal_rows
+        self.isometry = outer.isometry and inner.isometry
+
+    def gram_symbol(self) -> torch.Tensor | None:
+        """The inner operator's symbol when the outer one is an isometry (then :math:`(AB)^*AB = B^*B`)."""
+        return self.inner.gram_symbol() if self.outer.isometry else None
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.outer(self.inner(x))
@@ -227,6 +276,14 @@ class ScaledOperator(LinearOperator):
                          domain_complex=op.domain_complex, range_complex=op.range_complex)
         self.op = op
         self.scalar = float(scalar)
+        unit = abs(self.scalar) == 1.0
+        self.orthonormal_rows = op.orthonormal_rows and unit
+        self.isometry = op.isometry and unit
+
+    def gram_symbol(self) -> torch.Tensor | None:
+        """:math:`c^2 s` for the symbol :math:`s` of the operator (None if it has none)."""
+        symbol = self.op.gram_symbol()
+        return None if symbol is None else self.scalar**2 * symbol
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.scalar * self.op(x)
@@ -238,8 +295,54 @@ class ScaledOperator(LinearOperator):
         return abs(self.scalar) * self.op.norm(**kwargs)
 
 
+class SumOperator(LinearOperator):
+    """The sum ``A + B`` of two operators with the same domain and range (``A - B`` is ``A + (-1) B``).
+
+    The domain is complex only if both domains are; the range is complex if either is.
+    A sum of orthonormal or Fourier-diagonal operators is in general neither, so the
+    flags stay False and :meth:`gram_symbol` None.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons.operators import Identity, MatrixOperator, dot_test
+    >>> M = MatrixOperator(torch.tensor([[1.0, 2.0], [0.0, 1.0]], dtype=torch.float64))
+    >>> (M - Identity((2,))).to_dense()
+    tensor([[0., 2.],
+            [0., 0.]], dtype=torch.float64)
+    >>> dot_test(M + Identity((2,))) < 1e-12
+    True
+    """
+
+    def __init__(self, left: LinearOperator, right: LinearOperator) -> None:
+        if left.domain_shape != right.domain_shape or left.range_shape != right.range_shape:
+            raise ValueError(
+                f"cannot add operators of shapes {left.domain_shape} -> {left.range_shape} and "
+                f"{right.domain_shape} -> {right.range_shape}: domains and ranges must agree"
+            )
+        super().__init__(left.domain_shape, left.range_shape,
+                         domain_complex=left.domain_complex and right.domain_complex,
+                         range_complex=left.range_complex or right.range_complex)
+        self.left = left
+        self.right = right
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.left(x) + self.right(x)
+
+    def _term_adjoint(self, op: LinearOperator, y: torch.Tensor) -> torch.Tensor:
+        # a real range takes Re y: the adjoint for the real inner product Re <A x, y>
+        z = op.adjoint(y.real if y.is_complex() and not op.range_complex else y)
+        return z.real if z.is_complex() and not self.domain_complex else z
+
+    def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        return self._term_adjoint(self.left, y) + self._term_adjoint(self.right, y)
+
+
 class Identity(LinearOperator):
     """The identity on ``shape`` (real or complex)."""
+
+    orthonormal_rows = True
+    isometry = True
 
     def __init__(self, shape: Sequence[int], *, complex: bool = False) -> None:
         super().__init__(shape, shape, domain_complex=complex, range_complex=complex)

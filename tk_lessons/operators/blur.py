@@ -67,6 +67,10 @@ class Blur(LinearOperator):
     def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
         return self._forward(y)                         # A is symmetric
 
+    def gram_symbol(self) -> torch.Tensor:
+        """``transfer ** 2`` (float64, shape ``domain_shape``): :math:`A^*A` multiplies the spectrum by it."""
+        return (self.transfer.to(torch.float64) ** 2).reshape(self.domain_shape)
+
     def singular_values(self) -> torch.Tensor:
         """All singular values ``|transfer|``, sorted in descending order, shape ``(prod(size),)``."""
         return self.transfer.abs().flatten().sort(descending=True).values

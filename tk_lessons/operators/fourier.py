@@ -124,6 +124,15 @@ class SubsampledFourier(LinearOperator):
         k_space = k_space.reshape(batch, *self.domain_shape)        # zero-filled k-space
         return torch.fft.ifftn(k_space, dim=self._dims, norm="ortho")
 
+    def gram_symbol(self) -> torch.Tensor:
+        """The mask moved to the unshifted FFT layout, as float64 of shape ``domain_shape``.
+
+        :math:`A^*A = F_c^* \\mathrm{diag}(\\text{mask}) F_c` with the centred DFT :math:`F_c`; the
+        centring shifts commute with circulant matrices, so with the plain FFT
+        :math:`A^*A = F^* \\mathrm{diag}(\\mathrm{ifftshift}(\\text{mask})) F`.
+        """
+        return torch.fft.ifftshift(self._mask.to(torch.float64)).reshape(self.domain_shape)
+
     def zero_fill(self, y: torch.Tensor) -> torch.Tensor:
         """Zero-filled reconstruction ``A^H y`` (the same as :meth:`adjoint`), shape ``(B, 1, *mask.shape)``."""
         return self.adjoint(y)

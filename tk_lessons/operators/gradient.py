@@ -52,6 +52,16 @@ class Gradient(LinearOperator):
         # D^T y = y_{i-1} - y_i per axis: minus the backward-difference divergence
         return sum(torch.roll(y[:, c:c + 1], 1, dims=d) - y[:, c:c + 1] for c, d in enumerate(self._dims))
 
+    def gram_symbol(self) -> torch.Tensor:
+        """:math:`\\sum_{\\text{axes}} 4 \\sin^2(\\pi k / n)` (float64, shape ``domain_shape``): the symbol of :math:`D^*D`."""
+        grid = self.domain_shape[1:]
+        symbol = torch.zeros(grid, dtype=torch.float64, device=self.device)
+        for axis, n in enumerate(grid):
+            k = torch.arange(n, dtype=torch.float64, device=self.device)
+            shape = [n if a == axis else 1 for a in range(len(grid))]
+            symbol = symbol + (4 * torch.sin(math.pi * k / n) ** 2).reshape(shape)
+        return symbol.reshape(self.domain_shape)
+
     def norm(self, **kwargs) -> float:
         """Exact norm from the Fourier symbol: ``sqrt(sum over axes of max_k 4 sin^2(pi k / n))``."""
         return math.sqrt(sum(max(4 * math.sin(math.pi * k / n) ** 2 for k in range(n))

@@ -106,6 +106,9 @@ class Wavelet(LinearOperator):
     (True, True)
     """
 
+    orthonormal_rows = True  # an orthogonal matrix: W W^* = W^* W = I
+    isometry = True
+
     def __init__(self, size: int | Sequence[int], name: str = "haar", levels: int | None = None) -> None:
         shape = _parse_size(size)
         h, g = wavelet_filters(name)
