@@ -100,8 +100,8 @@ def test_project_complex_operator_real_input_gradient():
 def test_project_warns_when_cg_runs_out():
     s = np.array([1.0, 1e-2, 1e-4, 1e-6])
     M = np.diag(s) @ np.linalg.qr(random_matrix(8, 4, seed=12))[0].T
-    with pytest.warns(RuntimeWarning, match="max_iter=1"):
-        kernel.project(op(M), randn(1, 8, seed=13), max_iter=1)
+    with pytest.warns(RuntimeWarning, match="n_iter=1"):
+        kernel.project(op(M), randn(1, 8, seed=13), n_iter=1)
 
 
 def test_project_fourier_exact_kernel():
@@ -159,11 +159,11 @@ def test_project_radon_data_cannot_see_the_kernel():
 
     A = Radon(16, 8)
     x, z = randn(2, 1, 16, 16, seed=51), randn(2, 1, 16, 16, seed=52)
-    Pz = kernel.project(A, z, max_iter=2000)
+    Pz = kernel.project(A, z, n_iter=2000)
     assert float(Pz.norm()) > 0.3 * float(z.norm())          # a large invisible part
     assert rel(A(x + Pz), A(x)) < 1e-6
     assert rel(A.fbp(A(x + Pz)), A.fbp(A(x))) < 1e-6       # any reconstruction method is fooled
-    Pz32 = kernel.project(A, z.float(), max_iter=2000)
+    Pz32 = kernel.project(A, z.float(), n_iter=2000)
     assert Pz32.dtype == torch.float32 and rel(Pz32.double(), Pz) < 1e-5
 
 
@@ -286,6 +286,10 @@ class Circulant(LinearOperator):
 
     def _adjoint(self, y):
         return self._apply(y, self.transfer.conj())
+
+    def gram_symbol(self):
+        # A^*A multiplies the spectrum by |h|^2 (for the real operator |h(k)| = |h(-k)|)
+        return (self.transfer.abs() ** 2).reshape(self.domain_shape)
 
 
 @pytest.mark.parametrize("complex_", [False, True])
@@ -501,8 +505,8 @@ def test_bad_input_raises_clear_errors():
         kernel.project(A, np.ones((1, 4)))
     with pytest.raises(ValueError, match="tol"):
         kernel.project(A, z, tol=2.0)
-    with pytest.raises(ValueError, match="max_iter"):
-        kernel.project(A, z, max_iter=0)
+    with pytest.raises(ValueError, match="n_iter"):
+        kernel.project(A, z, n_iter=0)
     with pytest.raises(ValueError, match="method"):
         kernel.project(A, z, method="exact")
     with pytest.raises(ValueError, match="ridge"):

@@ -1,0 +1,34 @@
+r"""The kernel N(A) of a forward operator: projections, approximate kernels, kernel sizes (Chapter 1).
+
+Two images that differ by an element of the kernel :math:`\mathcal{N}(A) = \{z : Az = 0\}`
+give the same data, so no reconstruction method can tell them apart. This package computes
+the objects the course builds on that fact:
+
+* :func:`project` and :func:`component` (:mod:`.projection`): the part of an image the data
+  cannot see;
+* :func:`approximate` (:mod:`.approximation`): the approximate kernel of an ill-conditioned
+  operator, spanned by the right singular vectors with singular value at most ``tau``;
+* :func:`kernel_size` and :func:`feasible_sets` (:mod:`.sizes`): worst-case and average
+  kernel sizes of a finite set of images, the accuracy limit of *every* method;
+* :func:`chebyshev_centre` (:mod:`.chebyshev`): the centre of the smallest ball around a
+  finite set, the optimal reconstruction of a finite feasible set.
+
+Examples
+--------
+>>> import torch
+>>> from tk_lessons import kernel
+>>> from tk_lessons.operators import MatrixOperator
+>>> A = MatrixOperator(torch.tensor([[1.0, 1.0]], dtype=torch.float64))
+>>> kernel.project(A, torch.tensor([[2.0, 0.0]], dtype=torch.float64))
+tensor([[ 1., -1.]], dtype=torch.float64)
+"""
+
+from .approximation import ApproximateKernel, approximate
+from .chebyshev import chebyshev_centre
+from .projection import component, project
+from .sizes import KernelSize, feasible_sets, kernel_size
+
+__all__ = [
+    "project", "component", "approximate", "ApproximateKernel", "kernel_size", "KernelSize",
+    "feasible_sets", "chebyshev_centre",
+]
