@@ -60,7 +60,7 @@ def test_every_reconstructor_is_blind_to_the_kernel(op):
         A = MatrixOperator(GaussianMatrix(20, 64, seed=0, domain_shape=(1, 8, 8)).matrix.double(), (1, 8, 8))
     x = torch.rand(3, 1, 8, 8, generator=gen(1), dtype=torch.float64)
     anything = torch.randn(3, 1, 8, 8, generator=gen(2), dtype=torch.float64)
-    z = kernel.project(A, anything, tol=1e-14, max_iter=2000)    # iterative for the Gaussian matrix: to rounding
+    z = kernel.project(A, anything, tol=1e-14, n_iter=2000)    # iterative for the Gaussian matrix: to rounding
     assert float(z.norm()) > 0.5 * float(anything.norm())             # a large change of the image...
     m = A.range_shape[0]
     X = torch.rand(4, 1, 8, 8, generator=gen(3), dtype=torch.float64)
@@ -113,10 +113,10 @@ def test_random_noise_on_the_identity_has_exactly_the_relative_size():
     y = torch.randn(2, 30, generator=gen(0), dtype=torch.float64)
     res = random_noise_test(lambda t: t, y, y, [0.1, 2.0], trials=7, threshold=0.05, seed=0)
     expected = torch.tensor([0.1, 2.0], dtype=torch.float64)[:, None] / y.norm(dim=1)
-    assert res.errors.shape == (2, 7, 2) and res.radii.shape == (2, 2)
+    assert res.errors.shape == (2, 7, 2) and res.eps.shape == (2, 2)
     assert torch.allclose(res.errors, expected[:, None].expand(2, 7, 2), rtol=1e-12)
     assert torch.equal(res.failure_rate, (expected > 0.05).double())
-    assert torch.allclose(res.worst_noise.flatten(2).norm(dim=2), res.radii, rtol=1e-12)
+    assert torch.allclose(res.worst_noise.flatten(2).norm(dim=2), res.eps, rtol=1e-12)
     rel = random_noise_test(lambda t: t, y, y, 0.03, relative=True, trials=3, seed=0)
     assert torch.allclose(rel.errors, torch.full_like(rel.errors, 0.03), rtol=1e-12)
     assert torch.equal(rel.clean_error, torch.zeros(2, dtype=torch.float64))
@@ -146,7 +146,7 @@ def test_ball_test_known_answers():
     assert float(res.clean_error) == pytest.approx(0.5)
     # relative radii: rho = 0.5 ||e_adv||
     rel = ball_test(identity, y, e_adv, y, [0.5], relative=True, trials=3, seed=0)
-    assert torch.allclose(rel.radii, torch.tensor([[0.25]], dtype=torch.float64))
+    assert torch.allclose(rel.eps, torch.tensor([[0.25]], dtype=torch.float64))
 
 
 def test_ball_test_at_a_decision_boundary_fails_half_the_time():

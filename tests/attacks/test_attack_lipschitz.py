@@ -53,21 +53,21 @@ CASES = {"fourier_adjoint": fourier_adjoint, "tikhonov": tikhonov_matrix, "rando
 @pytest.mark.parametrize("sphere", [True, False])
 def test_lower_bound_approaches_the_norm_and_never_exceeds_it(case, sphere):
     R, y, norm_R = CASES[case]()
-    res = lipschitz_lower_bound(R, y, 0.1, steps=100, seed=0, sphere=sphere)
+    res = lipschitz_lower_bound(R, y, 0.1, n_iter=100, seed=0, sphere=sphere)
     assert torch.all(res.ratio >= norm_R * (1 - 1e-3)), (res.ratio, norm_R)
     # every ratio ever evaluated is a lower bound (float64 rounding aside)
     assert float(res.history["ratio"].max()) <= norm_R * (1 + 1e-12)
-    assert torch.all(res.norm_pert <= 0.1 * (1 + 1e-12))
+    assert torch.all(res.norm_e <= 0.1 * (1 + 1e-12))
     if sphere:
-        assert torch.allclose(res.norm_pert, torch.full_like(res.norm_pert, 0.1), rtol=1e-12)
+        assert torch.allclose(res.norm_e, torch.full_like(res.norm_e, 0.1), rtol=1e-12)
     # the reported ratio is the one of the returned perturbation
-    assert torch.allclose(res.ratio, local_lipschitz(R, y, res.perturbation), rtol=1e-12)
+    assert torch.allclose(res.ratio, local_lipschitz(R, y, res.e), rtol=1e-12)
 
 
 def test_lower_bound_does_not_depend_on_y_or_eps_for_a_linear_map():
     R, y, norm_R = random_matrix()
-    small = lipschitz_lower_bound(R, y, 1e-4, steps=100, seed=0).ratio
-    large = lipschitz_lower_bound(R, 100 * y, 10.0, steps=100, seed=0).ratio
+    small = lipschitz_lower_bound(R, y, 1e-4, n_iter=100, seed=0).ratio
+    large = lipschitz_lower_bound(R, 100 * y, 10.0, n_iter=100, seed=0).ratio
     assert torch.allclose(small, large, rtol=1e-6)
 
 
@@ -91,7 +91,7 @@ def test_jacobian_norm_of_a_nonlinear_map_matches_the_dense_jacobian():
         sigma = jacobian_norm(recon, y, n_iter=300, tol=1e-13, method=method)
         assert torch.allclose(sigma, torch.stack(expected), rtol=1e-6)
     # the ratio of a small perturbation tends to the Jacobian norm from below
-    bound = lipschitz_lower_bound(recon, y, 1e-6, steps=100, seed=0).ratio
+    bound = lipschitz_lower_bound(recon, y, 1e-6, n_iter=100, seed=0).ratio
     assert torch.allclose(bound, torch.stack(expected), rtol=1e-4)
 
 

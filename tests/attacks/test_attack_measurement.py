@@ -44,23 +44,23 @@ def test_perturbation_stays_in_the_ball_for_complex_data(optimizer, relative):
     A, recon, x = fourier()
     y0 = A(x)
     eps = 0.05 if relative else 0.2
-    res = measurement_attack(recon, y0, x, eps, relative=relative, steps=20, restarts=2, seed=0, optimizer=optimizer)
+    res = measurement_attack(recon, y0, x, eps, relative=relative, n_iter=20, restarts=2, seed=0, optimizer=optimizer)
     radius = eps * y0.abs().square().sum(1).sqrt() if relative else torch.full((2,), eps, dtype=torch.float64)
     assert torch.allclose(res.eps, radius)
-    assert res.perturbation.dtype == y0.dtype and res.perturbation.shape == y0.shape
+    assert res.e.dtype == y0.dtype and res.e.shape == y0.shape
     assert torch.all((res.y_adv - y0).abs().square().sum(1).sqrt() <= radius * (1 + 1e-6))
     assert torch.all(res.candidates.abs().square().sum(-1).sqrt() <= radius * (1 + 1e-6))
     assert res.candidates.shape == (2, *y0.shape)
     assert res.history["error"].shape == (2, 21, 2)
     # the best iterate is returned: its error is the largest in the history
     assert torch.allclose(res.history["error"].amax(dim=(0, 1)), (res.x_adv - x).flatten(1).norm(dim=1))
-    assert torch.all(res.error > res.error_clean)
+    assert torch.all(res.error > res.error_rec)
 
 
 def test_pgd_finds_the_worst_case_of_a_linear_map():
     # max over ||e|| <= eta of ||R(y0 + e) - R y0|| = ||R e|| is ||R|| eta
     R, y0, norm_R = linear()
-    res = measurement_attack(R, y0, None, 0.5, steps=100, lr=1.0, optimizer="pgd", seed=0)
+    res = measurement_attack(R, y0, None, 0.5, n_iter=100, lr=1.0, optimizer="pgd", seed=0)
     assert torch.all(res.norm_diff >= 0.5 * norm_R * (1 - 1e-3))
     assert torch.all(res.norm_diff <= 0.5 * norm_R * (1 + 1e-12))
     assert torch.allclose(res.ratio, torch.full((3,), norm_R, dtype=torch.float64), rtol=1e-3)
@@ -68,33 +68,44 @@ def test_pgd_finds_the_worst_case_of_a_linear_map():
 
 def test_adam_gets_close_to_the_worst_case_of_a_linear_map_and_never_beyond():
     R, y0, norm_R = linear()
-    res = measurement_attack(R, y0, None, 0.5, steps=100, restarts=3, seed=0)
+    res = measurement_attack(R, y0, None, 0.5, n_iter=100, restarts=3, seed=0)
     assert torch.all(res.norm_diff >= 0.8 * 0.5 * norm_R)
     assert torch.all(res.norm_diff <= 0.5 * norm_R * (1 + 1e-12))
     # with a ground truth, the error is at most the clean error plus ||R|| eta
     x0 = torch.zeros(3, 15, dtype=torch.float64)
-    res = measurement_attack(R, y0, x0, 0.5, steps=30, seed=0)
+    res = measurement_attack(R, y0, x0, 0.5, n_iter=30, seed=0)
     clean = R(y0).norm(dim=1)
     assert torch.all((res.x_adv - x0).norm(dim=1) <= clean + 0.5 * norm_R * (1 + 1e-12))
 
 
-def test_descending_eps_list_warm_starts_from_the_worst_of_the_level_above():
+def test_a_descending_loop_warm_starts_from_the_worst_of_the_level_above():
     A, recon, x = fourier()
     y0 = A(x)
-    levels = [0.05, 0.2, 0.1]                                # any order in, same order out
-    results = measurement_attack(recon, y0, x, levels, steps=5, restarts=2, keep_init=1, seed=0)
-    assert [round(float(r.eps[0]), 12) for r in results] == levels
-    for r, eps in zip(results, levels):
-        assert torch.all(r.norm_pert <= eps * (1 + 1e-6))
+    stream = torch.Generator().manual_seed(0)               # one stream of random starts for all levels
+    results, previous = {}, None
+    for eps in (0.2, 0.1, 0.05):
+        previous = measurement_attack(recon, y0, x, eps, n_iter=5, restarts=2, keep_init=1, seed=stream,
+                                      warm_start=previous)
+        results[eps] = previous
+    for eps, r in results.items():
+        assert round(float(r.eps[0]), 12) == eps
+        assert torch.all(r.norm_e <= eps * (1 + 1e-6))
     # level 0.1 starts (restart 0) from the best of level 0.2, projected onto the smaller ball
-    above, level = results[1], results[2]
+    above, level = results[0.2], results[0.1]
     start = above.candidates[0]
     start = start * torch.clamp(0.1 / start.abs().square().sum(1).sqrt(), max=1)[:, None]
     first_error = (recon(y0 + start) - x).flatten(1).norm(dim=1)
     assert torch.allclose(level.history["error"][0, 0], first_error, rtol=1e-10)
-    # the warm start can also be passed by hand
-    again = measurement_attack(recon, y0, x, 0.1, steps=5, restarts=2, keep_init=1, seed=0, warm_start=above)
-    assert torch.allclose(again.perturbation, level.perturbation)
+    # with keep_init = restarts every start is inherited, so the seed no longer matters
+    again = measurement_attack(recon, y0, x, 0.1, n_iter=5, restarts=2, keep_init=2, seed=1, warm_start=above)
+    other = measurement_attack(recon, y0, x, 0.1, n_iter=5, restarts=2, keep_init=2, seed=2, warm_start=above)
+    assert torch.equal(again.e, other.e)
+
+
+def test_a_list_of_radii_is_refused_with_advice():
+    A, recon, x = fourier()
+    with pytest.raises(TypeError, match="loop from the largest down, passing warm_start="):
+        measurement_attack(recon, A(x), x, [0.2, 0.1], n_iter=5)
 
 
 def test_objective_gradient_matches_finite_differences_on_real_pairs():
@@ -113,18 +124,18 @@ def test_objective_gradient_matches_finite_differences_on_real_pairs():
 
 def test_same_seed_same_perturbation():
     A, recon, x = fourier()
-    kw = dict(steps=5, restarts=2)
+    kw = dict(n_iter=5, restarts=2)
     a = measurement_attack(recon, A(x), x, 0.1, seed=1, **kw)
     b = measurement_attack(recon, A(x), x, 0.1, seed=1, **kw)
     c = measurement_attack(recon, A(x), x, 0.1, seed=2, **kw)
-    assert torch.equal(a.perturbation, b.perturbation) and a.seed == 1
-    assert not torch.equal(a.perturbation, c.perturbation)
+    assert torch.equal(a.e, b.e) and a.seed == 1
+    assert not torch.equal(a.e, c.e)
 
 
 def test_network_parameters_get_no_gradients():
     net = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 6)).double()
     y0 = torch.randn(2, 6, generator=gen(0), dtype=torch.float64)
-    measurement_attack(net, y0, None, 0.1, steps=3, seed=0)
+    measurement_attack(net, y0, None, 0.1, n_iter=3, seed=0)
     assert all(p.grad is None for p in net.parameters())
 
 

@@ -56,9 +56,9 @@ def test_one_step_is_lr_times_the_gradient_which_matches_finite_differences(prob
     A, recon, x = PROBLEMS[problem]()
     lam, lr = 0.3, 1e-3
     r0 = 0.1 * torch.randn(x.shape, generator=gen(5), dtype=torch.float64)
-    res = adversarial_perturbation(recon, A, x, lam=lam, lr=lr, momentum=0.0, steps=1, init=r0,
+    res = adversarial_perturbation(recon, A, x, lam=lam, lr=lr, momentum=0.0, n_iter=1, init=r0,
                                    reference=reference)
-    grad = (res.perturbation - r0) / lr                     # r_1 = r_0 + lr * grad Q(r_0)
+    grad = (res.e - r0) / lr                     # r_1 = r_0 + lr * grad Q(r_0)
     ref = recon(A(x)) if reference == "pred" else x
     assert torch.allclose(res.history["objective"][0], Q(recon, A, x, r0, ref, lam), rtol=1e-12)
     h = 1e-6
@@ -87,15 +87,15 @@ def test_heavy_ball_and_nesterov_updates():
         g = grad_Q(rn)
         vn = gamma * vn + lr * g
         rn = rn + gamma * vn + lr * g
-    heavy = adversarial_perturbation(recon, A, x, lam=lam, lr=lr, momentum=gamma, steps=3, init=r0)
-    nesterov = adversarial_perturbation(recon, A, x, lam=lam, lr=lr, momentum=gamma, steps=3, init=r0, nesterov=True)
-    assert torch.allclose(heavy.perturbation, r, rtol=1e-12) and torch.allclose(heavy.velocity, v, rtol=1e-12)
-    assert torch.allclose(nesterov.perturbation, rn, rtol=1e-12)
+    heavy = adversarial_perturbation(recon, A, x, lam=lam, lr=lr, momentum=gamma, n_iter=3, init=r0)
+    nesterov = adversarial_perturbation(recon, A, x, lam=lam, lr=lr, momentum=gamma, n_iter=3, init=r0, nesterov=True)
+    assert torch.allclose(heavy.e, r, rtol=1e-12) and torch.allclose(heavy.velocity, v, rtol=1e-12)
+    assert torch.allclose(nesterov.e, rn, rtol=1e-12)
 
 
 def test_objective_never_decreases_for_small_steps_without_momentum():
     A, recon, x = real_problem()
-    res = adversarial_perturbation(recon, A, x, lam=0.5, lr=1e-3, momentum=0.0, steps=40, init="randn",
+    res = adversarial_perturbation(recon, A, x, lam=0.5, lr=1e-3, momentum=0.0, n_iter=40, init="randn",
                                    init_scale=0.1, seed=0)
     q = res.history["objective"]
     assert q.shape == (41, 2)
@@ -105,19 +105,19 @@ def test_objective_never_decreases_for_small_steps_without_momentum():
 
 def test_max_norm_is_never_exceeded_and_stops_each_sample():
     A, recon, x = fourier_problem()
-    res = adversarial_perturbation(recon, A, x, lam=0.0, lr=0.05, steps=200, max_norm=0.5, seed=0)
-    assert torch.all(res.norm_pert <= 0.5 * (1 + 1e-6))
-    assert torch.allclose(res.norm_pert, torch.full((2,), 0.5, dtype=torch.float64))
-    assert torch.all(res.history["norm_pert"] <= 0.5 * (1 + 1e-6))
-    assert res.steps < 200                                  # stopped early, once both samples reached it
-    assert res.history["norm_pert"].shape[0] == res.steps + 1
+    res = adversarial_perturbation(recon, A, x, lam=0.0, lr=0.05, n_iter=200, eps=0.5, seed=0)
+    assert torch.all(res.norm_e <= 0.5 * (1 + 1e-6))
+    assert torch.allclose(res.norm_e, torch.full((2,), 0.5, dtype=torch.float64))
+    assert torch.all(res.history["norm_e"] <= 0.5 * (1 + 1e-6))
+    assert res.n_iter < 200                                  # stopped early, once both samples reached it
+    assert res.history["norm_e"].shape[0] == res.n_iter + 1
 
 
 def test_max_diff_stops_at_the_first_iterate_that_reaches_it():
     A, recon, x = real_problem()
-    res = adversarial_perturbation(recon, A, x, lam=0.0, lr=0.01, steps=500, max_diff=0.3, seed=0)
+    res = adversarial_perturbation(recon, A, x, lam=0.0, lr=0.01, n_iter=500, max_diff=0.3, seed=0)
     diff = res.history["norm_diff"]
-    assert res.steps < 500
+    assert res.n_iter < 500
     assert torch.all(res.norm_diff >= 0.3)
     for b in range(2):                                      # frozen from the first crossing on
         first = int(torch.nonzero(diff[:, b] >= 0.3)[0])
@@ -131,12 +131,12 @@ def test_data_perturbation_lies_in_the_range_of_a_tall_operator():
     A = MatrixOperator(M)
     recon = lambda y: torch.tanh(y[:, :6]) * torch.tanh(y[:, 6:12])           # noqa: E731
     x = torch.rand(3, 6, generator=gen(8), dtype=torch.float64)
-    res = adversarial_perturbation(recon, A, x, lam=0.1, lr=0.01, steps=30, seed=0)
-    e = res.y_adv - res.y_clean
+    res = adversarial_perturbation(recon, A, x, lam=0.1, lr=0.01, n_iter=30, seed=0)
+    e = res.y_adv - res.y
     Qm = torch.linalg.qr(M).Q                               # orthonormal basis of range(A)
     outside = lambda v: v - (v @ Qm) @ Qm.T                 # noqa: E731  (component orthogonal to the range)
     assert float(outside(e).norm()) <= 1e-10 * float(e.norm())
-    assert torch.allclose(e, A(res.perturbation), rtol=1e-10)
+    assert torch.allclose(e, A(res.e), rtol=1e-10)
     # and a generic data vector is not in the range, so the check can fail
     g = torch.randn(1, 20, generator=gen(9), dtype=torch.float64)
     assert float(outside(g).norm()) > 0.1 * float(g.norm())
@@ -144,41 +144,41 @@ def test_data_perturbation_lies_in_the_range_of_a_tall_operator():
 
 def test_same_seed_same_perturbation_and_warm_start_continues_the_run():
     A, recon, x = fourier_problem()
-    kw = dict(lam=0.1, lr=0.01, steps=10)
+    kw = dict(lam=0.1, lr=0.01, n_iter=10)
     a = adversarial_perturbation(recon, A, x, seed=3, **kw)
     b = adversarial_perturbation(recon, A, x, seed=3, **kw)
     c = adversarial_perturbation(recon, A, x, seed=4, **kw)
-    assert torch.equal(a.perturbation, b.perturbation) and a.seed == 3
-    assert not torch.equal(a.perturbation, c.perturbation)
+    assert torch.equal(a.e, b.e) and a.seed == 3
+    assert not torch.equal(a.e, c.e)
     # 10 + 10 warm-started steps are the same as 20 steps (momentum carried over)
-    twenty = adversarial_perturbation(recon, A, x, seed=3, **{**kw, "steps": 20})
+    twenty = adversarial_perturbation(recon, A, x, seed=3, **{**kw, "n_iter": 20})
     again = adversarial_perturbation(recon, A, x, warm_start=a, **kw)
-    assert torch.allclose(again.perturbation, twenty.perturbation, rtol=1e-12, atol=1e-15)
+    assert torch.allclose(again.e, twenty.e, rtol=1e-12, atol=1e-15)
     # no seed: one is drawn from torch's global generator and recorded, so the run can be repeated
     torch.manual_seed(0)
     d = adversarial_perturbation(recon, A, x, **kw)
-    assert torch.equal(adversarial_perturbation(recon, A, x, seed=d.seed, **kw).perturbation, d.perturbation)
+    assert torch.equal(adversarial_perturbation(recon, A, x, seed=d.seed, **kw).e, d.e)
 
 
 def test_divergence_is_reported_not_silent():
     A = MatrixOperator(torch.eye(3, dtype=torch.float64))
     with pytest.warns(RuntimeWarning, match="non-finite"):
         res = adversarial_perturbation(lambda y: y ** 4, A, torch.ones(1, 3, dtype=torch.float64),
-                                       lam=0.0, lr=1.0, steps=30, seed=0)
+                                       lam=0.0, lr=1.0, n_iter=30, seed=0)
     assert not torch.isfinite(res.history["objective"]).all()
 
 
 def test_result_fields_and_history_shapes():
     A, recon, x = fourier_problem()
-    res = adversarial_perturbation(recon, A, x, lam=0.1, lr=0.01, steps=5, seed=0)
-    assert res.perturbation.shape == x.shape and res.y_adv.shape == res.y_clean.shape == (2, A.m)
-    assert res.x_adv.shape == res.x_clean.shape == x.shape
-    assert set(res.history) == {"norm_pert", "norm_diff", "ratio", "objective"}
+    res = adversarial_perturbation(recon, A, x, lam=0.1, lr=0.01, n_iter=5, seed=0)
+    assert res.e.shape == x.shape and res.y_adv.shape == res.y.shape == (2, A.m)
+    assert res.x_adv.shape == res.x_rec.shape == x.shape
+    assert set(res.history) == {"norm_e", "norm_diff", "ratio", "objective"}
     assert all(h.shape == (6, 2) for h in res.history.values())
     assert torch.allclose(res.history["norm_diff"][-1], res.norm_diff)
-    assert torch.allclose(res.history["norm_pert"][-1], res.norm_pert)
-    assert torch.allclose(res.ratio_image, res.norm_diff / res.norm_pert)
-    assert torch.allclose(res.x_adv, recon(res.y_adv)) and torch.allclose(res.x_clean, recon(A(x)))
+    assert torch.allclose(res.history["norm_e"][-1], res.norm_e)
+    assert torch.allclose(res.ratio_image, res.norm_diff / res.norm_e)
+    assert torch.allclose(res.x_adv, recon(res.y_adv)) and torch.allclose(res.x_rec, recon(A(x)))
     text = repr(res)
     assert text.startswith("AttackResult(method='adversarial_perturbation'") and "seed=0" in text
     assert len(res.summary().splitlines()) == 4

@@ -8,7 +8,8 @@ touch its parameters' gradients.
 * :func:`adversarial_perturbation`: the PNAS 2020 stability test (image-domain ``r``,
   momentum ascent on ``1/2 ||Psi(A(x + r)) - Psi(A x)||^2 - lam/2 ||r||^2``).
 * :func:`measurement_attack`: the worst data perturbation in an l2 ball (projected Adam,
-  restarts, descending noise levels), as in the troublesome-kernel accuracy-stability figure.
+  restarts, warm starts from a larger ball), as in the troublesome-kernel accuracy-stability
+  figure.
 * :func:`kernel_pair`, :func:`false_positive_negative`: two images with (almost) the same
   data, and the perturbations that turn one reconstruction into the other.
 * :func:`random_noise_test`, :func:`ball_test`: failure rates under random perturbations.
@@ -19,7 +20,7 @@ Random starts are drawn on the CPU from ``seed`` and then moved, so the same see
 the same perturbation on every device; each result records its seed.
 """
 
-from .kernel import FalsePositiveNegative, KernelPair, false_positive_negative, kernel_pair
+from .kernel_pairs import FalsePositiveNegative, KernelPair, false_positive_negative, kernel_pair
 from .lipschitz import jacobian_norm, lipschitz_lower_bound, local_lipschitz
 from .measurement import measurement_attack
 from .noise import NoiseTest, ball_test, random_noise_test

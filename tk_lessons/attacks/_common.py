@@ -1,21 +1,25 @@
-"""What every attack shares: input checks, per-sample norms, seeded draws, ball projections.
+"""What every attack shares: input checks, seeded draws, ball projections.
 
-Norms are per sample: a batch ``(B, ...)`` has ``B`` norms, each over all the other
-dimensions, and complex entries count as pairs of reals (``|z|^2 = Re^2 + Im^2``), so a
-complex space is treated as a real vector space of twice the dimension.
+Norms are per sample (:mod:`tk_lessons._batch`): a batch ``(B, ...)`` has ``B`` norms, each
+over all the other dimensions, and complex entries count as pairs of reals, so a complex
+space is treated as a real vector space of twice the dimension.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import torch
 
 from .. import _validate
 from .. import device as _device
+from .._batch import expand, norm, safe_divide
+
+__all__ = ["Reconstructor", "call", "check_batch", "check_same_shape", "fmt_values", "is_number", "project_ball",
+           "radius_list", "random_directions", "randn_like", "resolve_seed", "to_sphere",
+           "warn_if_not_finite"]
 
 Reconstructor = Callable[[torch.Tensor], torch.Tensor]
 
@@ -53,7 +57,7 @@ def call(recon: Reconstructor, y: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def radii(name: str, value: Any, *, allow_zero: bool = False) -> list[float]:
+def radius_list(name: str, value: Any, *, allow_zero: bool = False) -> list[float]:
     """A float or a non-empty sequence of floats, each checked by ``_validate.positive``."""
     if isinstance(value, (list, tuple)):
         if not value:
@@ -76,29 +80,8 @@ def resolve_seed(seed: Any) -> tuple[int | None, torch.Generator]:
 
 
 # ---------------------------------------------------------------------------------------
-# per-sample arithmetic
+# balls and random directions
 # ---------------------------------------------------------------------------------------
-def sqnorm(t: torch.Tensor) -> torch.Tensor:
-    """Squared Euclidean norm of each sample, shape ``(B,)``, real (differentiable)."""
-    sq = t.real.square() + t.imag.square() if t.is_complex() else t.square()
-    return sq.reshape(t.shape[0], -1).sum(dim=1)
-
-
-def norm(t: torch.Tensor) -> torch.Tensor:
-    """Euclidean norm of each sample, shape ``(B,)``."""
-    return sqnorm(t).sqrt()
-
-
-def expand(s: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """Reshape a ``(B,)`` tensor to broadcast against the batch ``like``."""
-    return s.reshape(-1, *([1] * (like.ndim - 1)))
-
-
-def safe_divide(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``a / b``, with 0 where ``b == 0`` (a zero perturbation has no ratio)."""
-    return torch.where(b > 0, a / torch.where(b > 0, b, torch.ones_like(b)), torch.zeros_like(a))
-
-
 def project_ball(e: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
     """Project each sample of ``e`` onto the centred ball of its radius (``radius`` is ``(B,)``)."""
     n = norm(e)
@@ -126,27 +109,8 @@ def random_directions(t: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return g / expand(norm(g), g)
 
 
-def entries(t: torch.Tensor) -> int:
-    """Number of *real* entries of one sample (a complex entry counts twice)."""
-    return math.prod(t.shape[1:]) * (2 if t.is_complex() else 1)
-
-
-def iterations(n: int, progress: bool, desc: str) -> Iterable[int]:
-    """``range(n)``, wrapped in a tqdm progress bar when ``progress`` is True."""
-    if progress:
-        from tqdm.auto import trange
-
-        return trange(n, desc=desc, leave=False)
-    return range(n)
-
-
-def check_progress(progress: Any) -> bool:
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
-    return progress
-
-
 def is_number(value: Any) -> bool:
+    """True for a real number that is not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -157,3 +121,12 @@ def warn_if_not_finite(values: torch.Tensor, what: str, advice: str) -> None:
         first = int(bad.reshape(bad.shape[0], -1).any(dim=1).nonzero()[0])
         warnings.warn(f"{what} became non-finite (NaN or inf) at iterate {first}: {advice}",
                       RuntimeWarning, stacklevel=3)
+
+
+def fmt_values(t: torch.Tensor | None, n: int = 4) -> str:
+    """Short text for a (B,) tensor: ``[1.23e-02, 4.56e-01]`` (at most ``n`` entries)."""
+    if t is None:
+        return "-"
+    values = [f"{float(v):.3g}" for v in t.detach().flatten()[:n]]
+    more = ", ..." if t.numel() > n else ""
+    return "[" + ", ".join(values) + more + "]"

@@ -18,10 +18,13 @@ import warnings
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
+from .._batch import expand, norm, sqnorm
 from . import _common
-from ._common import Reconstructor, expand, norm, sqnorm
+from ._common import Reconstructor
 from .result import AttackResult
+
+__all__ = ["jacobian_norm", "lipschitz_lower_bound", "local_lipschitz"]
 
 
 def local_lipschitz(recon: Reconstructor, y: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
@@ -65,7 +68,7 @@ def lipschitz_lower_bound(
     y: torch.Tensor,
     eps: float,
     *,
-    steps: int = 100,
+    n_iter: int = 100,
     restarts: int = 1,
     lr: float = 1.0,
     sphere: bool = True,
@@ -99,8 +102,8 @@ def lipschitz_lower_bound(
         Measurements (real or complex; complex entries are pairs of reals).
     eps : float
         Radius ``> 0``.
-    steps : int
-        Ascent steps per restart (``>= 1``).
+    n_iter : int
+        Ascent iterations per restart (``>= 1``).
     restarts : int
         Random starts (``>= 1``).
     lr : float
@@ -115,9 +118,9 @@ def lipschitz_lower_bound(
     Returns
     -------
     AttackResult
-        ``perturbation`` is the ``e`` attaining the best ratio, ``ratio`` that ratio (recomputed
-        from ``x_adv = Psi(y + e)`` and ``x_clean = Psi(y)``), ``history["ratio"]`` the ratio of
-        every iterate, shape ``(restarts, steps + 1, B)``.
+        ``e`` is the perturbation attaining the best ratio, ``ratio`` that ratio (recomputed
+        from ``x_adv = Psi(y + e)`` and ``x_rec = Psi(y)``), ``history["ratio"]`` the ratio of
+        every iterate, shape ``(restarts, n_iter + 1, B)``.
 
     Examples
     --------
@@ -131,17 +134,16 @@ def lipschitz_lower_bound(
     _validate.function("recon", recon, "a reconstructor recon(y) -> x")
     _common.check_batch("y", y)
     eps = _validate.positive("eps", eps)
-    steps = _validate.positive_int("steps", steps)
+    n_iter = _validate.positive_int("n_iter", n_iter)
     restarts = _validate.positive_int("restarts", restarts)
     lr = _validate.positive("lr", lr)
-    if not isinstance(sphere, bool):
-        raise TypeError(f"sphere must be True or False, got {sphere!r}")
-    progress = _common.check_progress(progress)
+    sphere = _validate.flag("sphere", sphere)
+    progress = _validate.flag("progress", progress)
     seed, gen = _common.resolve_seed(seed)
 
     y = y.detach()
     with torch.no_grad():
-        x_clean = _common.call(recon, y)
+        x_rec = _common.call(recon, y)
     radius = torch.full((y.shape[0],), eps, dtype=y.real.dtype, device=y.device)
     floor = 1e-3 * radius
     best = torch.full_like(radius, -1.0)
@@ -152,7 +154,7 @@ def lipschitz_lower_bound(
         """(objective, ratio, gradient of the objective) at ``e``, per sample."""
         e = e.detach().requires_grad_(with_grad)
         with torch.set_grad_enabled(with_grad):
-            d2 = sqnorm(recon(y + e) - x_clean)
+            d2 = sqnorm(recon(y + e) - x_rec)
             size2 = sqnorm(e)
             objective = d2 if sphere else d2 / size2
         grad = torch.autograd.grad(objective.sum(), e)[0] if with_grad else None
@@ -173,11 +175,11 @@ def lipschitz_lower_bound(
         best = torch.where(better, ratio, best)
         best_e = torch.where(expand(better, e), e, best_e)
         desc = f"Lipschitz lower bound (restart {j + 1}/{restarts})"
-        for k in _common.iterations(steps, progress, desc):
+        for k in _batch.progress_range(n_iter, progress, desc):
             with torch.no_grad():
                 unit = g / expand(torch.clamp(norm(g), min=torch.finfo(radius.dtype).tiny), g)
                 e_new = project(e + expand(step, e).to(e.dtype) * unit)
-            objective_new, ratio_new, g_new = evaluate(e_new, k + 1 < steps)
+            objective_new, ratio_new, g_new = evaluate(e_new, k + 1 < n_iter)
             ratios.append(ratio_new)
             # keep a step that does not lose ground; otherwise stay and halve the step
             accept = objective_new >= objective
@@ -195,9 +197,9 @@ def lipschitz_lower_bound(
     with torch.no_grad():
         x_adv = recon(y + best_e)
     return AttackResult(
-        method="lipschitz_lower_bound", perturbation=best_e, y_clean=y, y_adv=y + best_e, x_clean=x_clean,
+        method="lipschitz_lower_bound", e=best_e, y=y, y_adv=y + best_e, x_rec=x_rec,
         x_adv=x_adv, history={"ratio": torch.stack(history)}, seed=seed, device=y.device, eps=radius,
-        steps=steps,
+        n_iter=n_iter,
     )
 
 

@@ -17,10 +17,12 @@ from typing import Sequence
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
+from .._batch import expand, norm
 from . import _common
-from ._common import Reconstructor, expand, norm
-from .result import _fmt
+from ._common import Reconstructor, fmt_values
+
+__all__ = ["NoiseTest", "ball_test", "random_noise_test"]
 
 
 @dataclass(repr=False)
@@ -31,8 +33,8 @@ class NoiseTest:
     ----------
     method : str
         ``"random_noise_test"`` or ``"ball_test"``.
-    radii : torch.Tensor, shape (R, B)
-        Noise norm of each level, per sample (``eps`` or ``rho``, after ``relative``).
+    eps : torch.Tensor, shape (R, B)
+        Noise norm of each level, per sample (after ``relative``).
     errors : torch.Tensor, shape (R, trials, B)
         Relative error ``||Psi(y + e) - x|| / ||x||`` of every draw.
     failure_rate : torch.Tensor, shape (R, B)
@@ -59,7 +61,7 @@ class NoiseTest:
     """
 
     method: str
-    radii: torch.Tensor
+    eps: torch.Tensor
     errors: torch.Tensor
     failure_rate: torch.Tensor
     threshold: float
@@ -78,26 +80,26 @@ class NoiseTest:
         return self.errors.mean(dim=1)
 
     def __repr__(self) -> str:
-        return (f"NoiseTest(method={self.method!r}, levels={self.radii.shape[0]}, trials={self.errors.shape[1]}, "
+        return (f"NoiseTest(method={self.method!r}, levels={self.eps.shape[0]}, trials={self.errors.shape[1]}, "
                 f"batch={self.errors.shape[2]}, threshold={self.threshold:.3g}, "
-                f"failure_rate(sample 0)={_fmt(self.failure_rate[:, 0], 8)}, seed={self.seed})")
+                f"failure_rate(sample 0)={fmt_values(self.failure_rate[:, 0], 8)}, seed={self.seed})")
 
     def summary(self) -> str:
         """A table of failure rate, mean and worst error against the noise level (sample 0 first)."""
         lines = [f"{self.method}: threshold {self.threshold:.3g}, {self.errors.shape[1]} draws, seed {self.seed}"]
-        lines.append(f"{'sample':>6} {'radius':>11} {'fail rate':>10} {'mean err':>10} {'worst err':>10}")
+        lines.append(f"{'sample':>6} {'eps':>11} {'fail rate':>10} {'mean err':>10} {'worst err':>10}")
         for b in range(self.errors.shape[2]):
-            for i in range(self.radii.shape[0]):
-                lines.append(f"{b:>6} {float(self.radii[i, b]):>11.4g} {float(self.failure_rate[i, b]):>10.3f} "
+            for i in range(self.eps.shape[0]):
+                lines.append(f"{b:>6} {float(self.eps[i, b]):>11.4g} {float(self.failure_rate[i, b]):>10.3f} "
                              f"{float(self.mean_error[i, b]):>10.4g} {float(self.worst_error[i, b]):>10.4g}")
         return "\n".join(lines)
 
 
 def _rel_error(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    return _common.safe_divide(norm(out - x), norm(x))
+    return _batch.safe_divide(norm(out - x), norm(x))
 
 
-def _draws(recon: Reconstructor, y: torch.Tensor, centre: torch.Tensor, x: torch.Tensor, radii: torch.Tensor,
+def _draws(recon: Reconstructor, y: torch.Tensor, centre: torch.Tensor, x: torch.Tensor, eps: torch.Tensor,
            trials: int, gen: torch.Generator, progress: bool, desc: str
            ) -> tuple[torch.Tensor, torch.Tensor]:
     """Errors of ``recon(y + centre + radius * u)`` for random unit ``u``: ``(R, trials, B)``, and the worst ``u``.
@@ -105,14 +107,14 @@ def _draws(recon: Reconstructor, y: torch.Tensor, centre: torch.Tensor, x: torch
     The same directions serve every radius (common random numbers), so the curves against
     the radius are smooth.
     """
-    errors = torch.empty(radii.shape[0], trials, y.shape[0], dtype=radii.dtype)
-    worst = torch.zeros(radii.shape[0], *y.shape, dtype=y.dtype, device=y.device)
-    top = torch.full((radii.shape[0], y.shape[0]), -1.0, dtype=radii.dtype)
+    errors = torch.empty(eps.shape[0], trials, y.shape[0], dtype=eps.dtype)
+    worst = torch.zeros(eps.shape[0], *y.shape, dtype=y.dtype, device=y.device)
+    top = torch.full((eps.shape[0], y.shape[0]), -1.0, dtype=eps.dtype)
     with torch.no_grad():
-        for t in _common.iterations(trials, progress, desc):
+        for t in _batch.progress_range(trials, progress, desc):
             u = _common.random_directions(y, gen)
-            for i in range(radii.shape[0]):
-                noise = centre + expand(radii[i].to(y.device), u).to(u.dtype) * u
+            for i in range(eps.shape[0]):
+                noise = centre + expand(eps[i].to(y.device), u).to(u.dtype) * u
                 err = _rel_error(_common.call(recon, y + noise), x).cpu()
                 errors[i, t] = err
                 better = err > top[i]
@@ -127,7 +129,7 @@ def _prepare(recon: Reconstructor, y: torch.Tensor, x: torch.Tensor | None, tria
     _common.check_batch("y", y)
     trials = _validate.positive_int("trials", trials)
     threshold = _validate.positive("threshold", threshold)
-    progress = _common.check_progress(progress)
+    progress = _validate.flag("progress", progress)
     seed, gen = _common.resolve_seed(seed)
     y = y.detach()
     with torch.no_grad():
@@ -194,15 +196,14 @@ def random_noise_test(
     0.25
     """
     y, x, trials, threshold, progress, seed, gen = _prepare(recon, y, x, trials, threshold, seed, progress)
-    levels = _common.radii("eps", eps)
-    if not isinstance(relative, bool):
-        raise TypeError(f"relative must be True or False, got {relative!r}")
+    levels = _common.radius_list("eps", eps)
+    relative = _validate.flag("relative", relative)
     scale = norm(y).cpu() if relative else torch.ones(y.shape[0], dtype=y.real.dtype)
-    radii = torch.tensor(levels, dtype=scale.dtype)[:, None] * scale[None]
-    errors, worst = _draws(recon, y, torch.zeros_like(y), x, radii, trials, gen, progress, "random noise")
+    radius = torch.tensor(levels, dtype=scale.dtype)[:, None] * scale[None]
+    errors, worst = _draws(recon, y, torch.zeros_like(y), x, radius, trials, gen, progress, "random noise")
     with torch.no_grad():
         clean = _rel_error(recon(y), x).cpu()
-    return NoiseTest("random_noise_test", radii, errors, (errors > threshold).to(errors.dtype).mean(dim=1),
+    return NoiseTest("random_noise_test", radius, errors, (errors > threshold).to(errors.dtype).mean(dim=1),
                      threshold, clean, worst, seed)
 
 
@@ -211,7 +212,7 @@ def ball_test(
     y: torch.Tensor,
     e_adv: torch.Tensor,
     x: torch.Tensor | None,
-    radii: float | Sequence[float],
+    eps: float | Sequence[float],
     *,
     trials: int = 20,
     relative: bool = False,
@@ -221,7 +222,7 @@ def ball_test(
 ) -> NoiseTest:
     """Failure rate on random points of spheres of radius ``rho`` around an adversarial perturbation.
 
-    Each draw is ``e = e_adv + rho * g / ||g||`` (``g`` Gaussian); it fails when
+    Each draw is ``e = e_adv + rho * g / ||g||`` (``g`` Gaussian, ``rho`` one of ``eps``); it fails when
     ``||Psi(y + e) - x|| / ||x|| > threshold``. The failure rate against ``rho`` shows how
     large the region of bad perturbations around ``e_adv`` is: if it stays high up to
     ``rho ~ ||e_adv|| / 2`` (the AUTOMAP ball experiment of arXiv:2001.01258v1 used half of ``||A r||``),
@@ -234,15 +235,15 @@ def ball_test(
     y : torch.Tensor, shape (B, ...)
         Clean measurements.
     e_adv : torch.Tensor, shape of ``y``
-        The adversarial perturbation (e.g. ``measurement_attack(...).perturbation``).
+        The adversarial perturbation (e.g. ``measurement_attack(...).e``).
     x : torch.Tensor or None
         Ground truth, shape of ``recon(y)``; ``None`` measures against ``recon(y)``.
-    radii : float or sequence of float
+    eps : float or sequence of float
         Radii ``rho >= 0`` of the spheres.
     trials : int
         Draws per radius (the same directions for every radius).
     relative : bool
-        Read ``radii`` as fractions of ``||e_adv||`` (per sample).
+        Read ``eps`` as fractions of ``||e_adv||`` (per sample).
     threshold : float
         Relative error above which a reconstruction is a failure.
     seed : int, torch.Generator or None
@@ -253,7 +254,7 @@ def ball_test(
     Returns
     -------
     NoiseTest
-        Errors ``(len(radii), trials, B)`` and failure rates ``(len(radii), B)``;
+        Errors ``(len(eps), trials, B)`` and failure rates ``(len(eps), B)``;
         ``clean_error`` is the error at ``e_adv`` itself.
 
     Examples
@@ -268,9 +269,8 @@ def ball_test(
     y, x, trials, threshold, progress, seed, gen = _prepare(recon, y, x, trials, threshold, seed, progress)
     _common.check_batch("e_adv", e_adv)
     _common.check_same_shape("e_adv", e_adv, y, "y")
-    levels = _common.radii("radii", radii, allow_zero=True)
-    if not isinstance(relative, bool):
-        raise TypeError(f"relative must be True or False, got {relative!r}")
+    levels = _common.radius_list("eps", eps, allow_zero=True)
+    relative = _validate.flag("relative", relative)
     e_adv = e_adv.detach().to(y.device, y.dtype)
     scale = norm(e_adv).cpu() if relative else torch.ones(y.shape[0], dtype=y.real.dtype)
     rho = torch.tensor(levels, dtype=scale.dtype)[:, None] * scale[None]

@@ -6,11 +6,14 @@ from typing import Any
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
+from .._batch import expand, norm, sqnorm
 from ..operators.base import LinearOperator
 from . import _common
-from ._common import Reconstructor, expand, norm, sqnorm
+from ._common import Reconstructor
 from .result import AttackResult
+
+__all__ = ["INITS", "adversarial_perturbation"]
 
 INITS = ("rand", "randn", "ones", "zeros")
 
@@ -32,14 +35,15 @@ def _initial(init: Any, init_scale: float, x: torch.Tensor, gen: torch.Generator
     return (init_scale * r).to(x.device)
 
 
-def _reference(reference: Any, x: torch.Tensor, x_clean: torch.Tensor) -> torch.Tensor:
+def _reference(reference: Any, x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
+    """What the output is pushed away from: ``recon(A(x))``, ``x`` itself or a given image."""
     if isinstance(reference, torch.Tensor):
-        _common.check_same_shape("reference", reference, x_clean, "recon(A(x))")
-        return reference.detach().to(x_clean.device)
+        _common.check_same_shape("reference", reference, x_rec, "recon(A(x))")
+        return reference.detach().to(x_rec.device)
     _validate.choice("reference", reference, ("pred", "true"))
     if reference == "pred":
-        return x_clean
-    _common.check_same_shape("x (as reference='true')", x, x_clean, "recon(A(x))")
+        return x_rec
+    _common.check_same_shape("x (as reference='true')", x, x_rec, "recon(A(x))")
     return x
 
 
@@ -51,8 +55,8 @@ def adversarial_perturbation(
     lam: float,
     lr: float = 0.01,
     momentum: float = 0.9,
-    steps: int = 100,
-    max_norm: float | None = None,
+    n_iter: int = 100,
+    eps: float | None = None,
     max_diff: float | None = None,
     init: str | torch.Tensor = "rand",
     init_scale: float = 1e-3,
@@ -87,9 +91,9 @@ def adversarial_perturbation(
     fixed length.
 
     When ``lam`` is smaller than ``||Psi o A||^2`` the objective is unbounded: ``r`` grows
-    without limit. Stop it with ``steps``, ``max_norm`` or ``max_diff``. Each sample of the
-    batch stops on its own: once ``||r|| >= max_norm`` (``r`` is then projected onto the ball
-    of radius ``max_norm``, so it never exceeds it) or ``||Psi(A(x + r)) - Psi(A x)|| >= max_diff``
+    without limit. Stop it with ``n_iter``, ``eps`` or ``max_diff``. Each sample of the
+    batch stops on its own: once ``||r|| >= eps`` (``r`` is then projected onto the ball
+    of radius ``eps``, so it never exceeds it) or ``||Psi(A(x + r)) - Psi(A x)|| >= max_diff``
     (the first iterate that reaches it is kept), it is frozen.
 
     Parameters
@@ -107,9 +111,9 @@ def adversarial_perturbation(
         Step size ``> 0``.
     momentum : float
         Momentum ``gamma`` in ``[0, 1)``.
-    steps : int
+    n_iter : int
         Most iterations (``>= 1``).
-    max_norm : float or None
+    eps : float or None
         Stop a sample once ``||r||`` reaches this size.
     max_diff : float or None
         Stop a sample once its reconstruction moved by at least this much.
@@ -133,8 +137,8 @@ def adversarial_perturbation(
     Returns
     -------
     AttackResult
-        ``perturbation`` is ``r`` (shape of ``x``), ``y_adv = A(x + r)``, ``x_adv = Psi(y_adv)``;
-        ``history`` has rows for ``r_0, r_1, ...`` with keys ``norm_pert`` (``||r||``),
+        ``e`` is ``r`` (shape of ``x``), ``y_adv = A(x + r)``, ``x_adv = Psi(y_adv)``;
+        ``history`` has rows for ``r_0, r_1, ...`` with keys ``norm_e`` (``||r||``),
         ``norm_diff`` (``||Psi(A(x + r)) - Psi(A x)||``), ``ratio`` (their quotient) and
         ``objective`` (``Q(r)``), each of shape ``(n_iterates, B)``.
 
@@ -145,13 +149,12 @@ def adversarial_perturbation(
     >>> from tk_lessons.operators import MatrixOperator
     >>> A = MatrixOperator(torch.eye(3, dtype=torch.float64))
     >>> res = adversarial_perturbation(lambda y: 2 * y, A, torch.ones(1, 3, dtype=torch.float64),
-    ...                                lam=1.0, steps=50, max_norm=0.5, seed=0)
-    >>> round(float(res.norm_pert[0]), 6), round(float(res.ratio[0]), 6)
+    ...                                lam=1.0, n_iter=50, eps=0.5, seed=0)
+    >>> round(float(res.norm_e[0]), 6), round(float(res.ratio[0]), 6)
     (0.5, 2.0)
     """
     _validate.function("recon", recon, "a reconstructor recon(y) -> x")
-    if not isinstance(A, LinearOperator):
-        raise TypeError(f"A must be a tk_lessons.operators.LinearOperator, got {type(A).__name__}")
+    _validate.operator("A", A)
     _common.check_batch("x", x)
     if tuple(x.shape[1:]) != A.domain_shape:
         raise ValueError(f"x must have shape (B, {', '.join(map(str, A.domain_shape))}) for "
@@ -161,27 +164,26 @@ def adversarial_perturbation(
     momentum = _validate.positive("momentum", momentum, allow_zero=True)
     if momentum >= 1:
         raise ValueError(f"momentum must lie in [0, 1), got {momentum!r}")
-    steps = _validate.positive_int("steps", steps)
-    max_norm = None if max_norm is None else _validate.positive("max_norm", max_norm)
+    n_iter = _validate.positive_int("n_iter", n_iter)
+    eps = None if eps is None else _validate.positive("eps", eps)
     max_diff = None if max_diff is None else _validate.positive("max_diff", max_diff)
     init_scale = _validate.positive("init_scale", init_scale, allow_zero=True)
-    if not isinstance(nesterov, bool):
-        raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
-    progress = _common.check_progress(progress)
+    nesterov = _validate.flag("nesterov", nesterov)
+    progress = _validate.flag("progress", progress)
     seed, gen = _common.resolve_seed(seed)
 
     x = x.detach()
     with torch.no_grad():
-        y_clean = A(x)
-        x_clean = _common.call(recon, y_clean)
-    ref = _reference(reference, x, x_clean)
+        y = A(x)
+        x_rec = _common.call(recon, y)
+    ref = _reference(reference, x, x_rec)
 
     if warm_start is not None:
         if not isinstance(warm_start, AttackResult) or warm_start.method != "adversarial_perturbation":
             raise TypeError("warm_start must be an AttackResult of adversarial_perturbation, "
                             f"got {type(warm_start).__name__}")
-        _common.check_same_shape("warm_start.perturbation", warm_start.perturbation, x, "x")
-        r = warm_start.perturbation.detach().to(device=x.device, dtype=x.dtype).clone()
+        _common.check_same_shape("warm_start.e", warm_start.e, x, "x")
+        r = warm_start.e.detach().to(device=x.device, dtype=x.dtype).clone()
         v = (torch.zeros_like(r) if warm_start.velocity is None
              else warm_start.velocity.detach().to(device=x.device, dtype=x.dtype).clone())
     else:
@@ -189,27 +191,27 @@ def adversarial_perturbation(
         v = torch.zeros_like(r)
 
     active = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)   # samples still moving
-    if max_norm is not None:                         # a start outside the ball is projected
-        active = norm(r) < max_norm
-        r = _common.project_ball(r, torch.full_like(active, max_norm, dtype=r.real.dtype))
-    stoppable = max_norm is not None or max_diff is not None
+    if eps is not None:                              # a start outside the ball is projected
+        active = norm(r) < eps
+        r = _common.project_ball(r, torch.full_like(active, eps, dtype=r.real.dtype))
+    stoppable = eps is not None or max_diff is not None
     records: list[tuple[torch.Tensor, ...]] = []
     taken = 0
-    out = x_clean
-    for k in _common.iterations(steps + 1, progress, "adversarial perturbation"):
+    out = x_rec
+    for k in _batch.progress_range(n_iter + 1, progress, "adversarial perturbation"):
         # evaluate r_k: the forward pass for the gradient also gives the log entry of r_k
-        r_k = r.detach().requires_grad_(k < steps)
-        with torch.set_grad_enabled(k < steps):
+        r_k = r.detach().requires_grad_(k < n_iter)
+        with torch.set_grad_enabled(k < n_iter):
             out = recon(A(x + r_k))
             data = 0.5 * sqnorm(out - ref)
         with torch.no_grad():
             norm_r = norm(r)
-            diff = norm(out - x_clean)
-            records.append((norm_r, diff, _common.safe_divide(diff, norm_r), data - 0.5 * lam * norm_r.square()))
+            diff = norm(out - x_rec)
+            records.append((norm_r, diff, _batch.safe_divide(diff, norm_r), data - 0.5 * lam * norm_r.square()))
             if max_diff is not None:
                 active = active & (diff < max_diff)
         # checking the stopping norms costs a device sync, so only when there are any
-        if k == steps or (stoppable and not bool(active.any())):
+        if k == n_iter or (stoppable and not bool(active.any())):
             break
         (grad,) = torch.autograd.grad(data.sum(), r_k)
         with torch.no_grad():
@@ -218,22 +220,22 @@ def adversarial_perturbation(
             v = torch.where(move, momentum * v + lr * g, v)
             step = momentum * v + lr * g if nesterov else v
             r = torch.where(move, r + step, r)
-            if max_norm is not None:
-                reached = norm(r) >= max_norm
-                r = _common.project_ball(r, torch.full_like(reached, max_norm, dtype=r.real.dtype))
+            if eps is not None:
+                reached = norm(r) >= eps
+                r = _common.project_ball(r, torch.full_like(reached, eps, dtype=r.real.dtype))
                 active = active & ~reached
         taken += 1
 
     out = out.detach()
     stacked = [torch.stack(col) for col in zip(*records)]
-    history = dict(zip(("norm_pert", "norm_diff", "ratio", "objective"), stacked))
+    history = dict(zip(("norm_e", "norm_diff", "ratio", "objective"), stacked))
     _common.warn_if_not_finite(history["objective"], "adversarial_perturbation: the objective",
-                               "the ascent diverged; lower lr, raise lam or set max_norm")
+                               "the ascent diverged; lower lr, raise lam or set eps")
     with torch.no_grad():
         y_adv = A(x + r)
     return AttackResult(
-        method="adversarial_perturbation", perturbation=r.detach(), y_clean=y_clean, y_adv=y_adv,
-        x_clean=x_clean, x_adv=out, x_true=x if x.shape == x_clean.shape else None, history=history,
-        seed=seed, device=x.device, steps=taken, velocity=v.detach(),
-        eps=None if max_norm is None else torch.full((x.shape[0],), max_norm, device=x.device),
+        method="adversarial_perturbation", e=r.detach(), y=y, y_adv=y_adv,
+        x_rec=x_rec, x_adv=out, x=x if x.shape == x_rec.shape else None, history=history,
+        seed=seed, device=x.device, n_iter=taken, velocity=v.detach(),
+        eps=None if eps is None else torch.full((x.shape[0],), eps, device=x.device),
     )

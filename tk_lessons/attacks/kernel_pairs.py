@@ -27,10 +27,12 @@ import torch
 
 from .. import _validate
 from .. import kernel as _kernel
+from .._batch import norm, safe_divide
 from ..operators.base import LinearOperator
 from . import _common
-from ._common import Reconstructor, norm, safe_divide
-from .result import _fmt
+from ._common import Reconstructor, fmt_values
+
+__all__ = ["FalsePositiveNegative", "KernelPair", "false_positive_negative", "kernel_pair"]
 
 
 @dataclass(repr=False)
@@ -73,8 +75,8 @@ class KernelPair:
         return safe_divide(norm(self.e1), norm(self.y))
 
     def __repr__(self) -> str:
-        return (f"KernelPair(batch={self.x.shape[0]}, ||z||={_fmt(norm(self.z))}, ||e1||={_fmt(norm(self.e1))}, "
-                f"||e1||/||y||={_fmt(self.relative_perturbation)})")
+        return (f"KernelPair(batch={self.x.shape[0]}, ||z||={fmt_values(norm(self.z))}, ||e1||={fmt_values(norm(self.e1))}, "
+                f"||e1||/||y||={fmt_values(self.relative_perturbation)})")
 
 
 def kernel_pair(A: LinearOperator, x: torch.Tensor, detail: torch.Tensor, *, ridge: float | None = None,
@@ -122,8 +124,7 @@ def kernel_pair(A: LinearOperator, x: torch.Tensor, detail: torch.Tensor, *, rid
     >>> kernel_pair(A, torch.zeros(1, 2, dtype=torch.float64), torch.tensor([[2.0, 0.0]], dtype=torch.float64)).x_prime
     tensor([[ 1., -1.]], dtype=torch.float64)
     """
-    if not isinstance(A, LinearOperator):
-        raise TypeError(f"A must be a tk_lessons.operators.LinearOperator, got {type(A).__name__}")
+    _validate.operator("A", A)
     _common.check_batch("x", x)
     if tuple(x.shape[1:]) != A.domain_shape:
         raise ValueError(f"x must have shape (B, {', '.join(map(str, A.domain_shape))}) for "
@@ -132,8 +133,7 @@ def kernel_pair(A: LinearOperator, x: torch.Tensor, detail: torch.Tensor, *, rid
     if tuple(detail.shape[1:]) != A.domain_shape or detail.shape[0] not in (1, x.shape[0]):
         raise ValueError(f"detail must have shape ({x.shape[0]} or 1, {', '.join(map(str, A.domain_shape))}), "
                          f"got {tuple(detail.shape)}")
-    if not isinstance(project, bool):
-        raise TypeError(f"project must be True or False, got {project!r}")
+    project = _validate.flag("project", project)
     if not _common.is_number(scale):
         raise TypeError(f"scale must be a real number, got {type(scale).__name__} ({scale!r})")
     if ridge is not None and not project:
@@ -220,9 +220,9 @@ class FalsePositiveNegative:
         return torch.where((size == 0) & (diff > 0), torch.full_like(ratio, float("inf")), ratio)
 
     def __repr__(self) -> str:
-        return (f"FalsePositiveNegative(||e1||/||y||={_fmt(self.pair.relative_perturbation)}, "
-                f"fp_to_x_prime={_fmt(self.fp_to_x_prime)}, fn_to_x={_fmt(self.fn_to_x)}, "
-                f"lipschitz_ratio={_fmt(self.lipschitz_ratio)})")
+        return (f"FalsePositiveNegative(||e1||/||y||={fmt_values(self.pair.relative_perturbation)}, "
+                f"fp_to_x_prime={fmt_values(self.fp_to_x_prime)}, fn_to_x={fmt_values(self.fn_to_x)}, "
+                f"lipschitz_ratio={fmt_values(self.lipschitz_ratio)})")
 
     def summary(self) -> str:
         """One row per sample: the perturbation size and the four relative distances."""
