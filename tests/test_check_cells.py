@@ -4,8 +4,9 @@ A check cell that computes an expected value in the open (a pseudo-inverse, a PS
 run, arithmetic on the student's variables) shows an expression a student could paste as the
 answer. The rule, applied to every cell tagged ``check`` with :mod:`ast`:
 
-* every statement is a call of a check function, ``tk.checks.<f>(...)``, ``checks.<f>(...)``
-  or ``checks_<topic>.<f>(...)`` (or ``print`` of plain text), used as a statement;
+* every statement is a call of a check function, ``tk.checks.<f>(...)`` or ``checks.<f>(...)``
+  (the package re-exports the checks of every topic module), or ``print`` of plain text, used
+  as a statement;
 * not a comparator that takes the expected value from the cell (``close``, ``at_least``,
   ``lipschitz_estimate``): its expected value would be in the open, even as a literal;
 * every argument is a name, a constant (a number, a string, a tuple of them), an attribute of
@@ -45,13 +46,7 @@ def _is_check_function(name: str | None) -> bool:
     if name is None:
         return False
     *module, function = name.split(".")
-    if module in (["tk", "checks"], ["checks"]):
-        return not function.startswith("_")
-    if len(module) == 1 and module[0].startswith("checks_"):
-        return not function.startswith("_")
-    if len(module) == 2 and module[0] == "tk" and module[1].startswith("checks_"):
-        return not function.startswith("_")
-    return False
+    return module in (["tk", "checks"], ["checks"]) and not function.startswith("_")
 
 
 def _constant(node: ast.AST) -> bool:
@@ -151,14 +146,14 @@ def test_every_exercise_has_check_cells():
 
 ALLOWED = [
     "tk.checks.adjoint(A, A_adj, (N,))",
-    "checks_kernel.kernel_dimension(A, (1, 1, 16, 16), kernel_dimension)",
-    'checks_stability.relu_lipschitz("L^2", L_two, 2.0)',
+    "tk.checks.kernel_dimension(A, (1, 1, 16, 16), kernel_dimension)",
+    'tk.checks.relu_lipschitz("L^2", L_two, 2.0)',
     "tk.checks.approximate_kernel(B, z_blur, tau, unit_norm=True)",
-    "checks_learned.data_step(data_step, itnet, X[:2])",
-    "checks_learned.mean_noise_ratio(mean_ratio, A.m)",
-    "tk.checks_stability.lam_for_bound(lam_for_10, -10.0)",
+    "tk.checks.data_step(data_step, itnet, X[:2])",
+    "checks.mean_noise_ratio(mean_ratio, A.m)",
+    "tk.checks.lam_for_bound(lam_for_10, -10.0)",
     'print(f"psi errs by {error_on_x:.3f} on x")',
-    "checks.soft_threshold(soft)",
+    "checks.soft_threshold_rule(soft)",
 ]
 
 REJECTED = [
@@ -189,6 +184,10 @@ REJECTED = [
     "print(f'{(x2 - x).norm():.3f}')",
     "numpy.checks.close('x', a, b)",
     "tk.checks.close('x', x_hat, lambda v: v)",
+    # only the package's own path: a topic module, a private helper or another package is not it
+    "tk.checks.stability.lam_for_bound(lam_for_10, 10.0)",
+    "tk.checks._core.agree('x', x_hat, reference, rtol=0)",
+    "checks_stability.lam_for_bound(lam_for_10, 10.0)",
 ]
 
 

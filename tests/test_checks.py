@@ -86,7 +86,7 @@ def test_chapter2_right_answers_pass(capsys):
     checks.lipschitz_estimate("estimate", 0.995, 1.0)
     checks.lipschitz_estimate("poor but valid", 0.1, 1.0, within=1.0)
     checks.lipschitz_estimate("tensor estimate", torch.tensor([2.0 * (1 + 1e-9)]), 2.0)
-    checks.soft_threshold(_soft)
+    checks.soft_threshold_rule(_soft)
     checks.fista_step(_fista_step)
     checks.lasso_optimality(*_lasso_problem())
     assert capsys.readouterr().out.count("correct") == 6
@@ -127,11 +127,11 @@ def _bad_fista(kind):
         (lambda: checks.lipschitz_estimate("e", torch.ones(2), 1.0), "one number"),
         (lambda: checks.lipschitz_estimate("e", float("nan"), 1.0), "finite"),
         (lambda: checks.lipschitz_estimate("e", ..., 1.0), "no answer yet"),
-        (lambda: checks.soft_threshold(lambda z, t: z * (z.abs() > t)), "hard thresholding"),
-        (lambda: checks.soft_threshold(lambda z, t: torch.clamp(z.abs() - t, min=0)), "lost the sign"),
-        (lambda: checks.soft_threshold(lambda z, t: z - t * torch.sign(z)), "must become exactly 0"),
-        (lambda: checks.soft_threshold(lambda z, t: _soft(z, 2 * t)), "towards 0 by exactly the threshold"),
-        (lambda: checks.soft_threshold(lambda z, t: _soft(z, t)[:-1]), "shape of z"),
+        (lambda: checks.soft_threshold_rule(lambda z, t: z * (z.abs() > t)), "hard thresholding"),
+        (lambda: checks.soft_threshold_rule(lambda z, t: torch.clamp(z.abs() - t, min=0)), "lost the sign"),
+        (lambda: checks.soft_threshold_rule(lambda z, t: z - t * torch.sign(z)), "must become exactly 0"),
+        (lambda: checks.soft_threshold_rule(lambda z, t: _soft(z, 2 * t)), "towards 0 by exactly the threshold"),
+        (lambda: checks.soft_threshold_rule(lambda z, t: _soft(z, t)[:-1]), "shape of z"),
         (lambda: checks.fista_step(_bad_fista("threshold")), "step \\* lam"),
         (lambda: checks.fista_step(_bad_fista("no prox")), "forgot the soft thresholding"),
         (lambda: checks.fista_step(_bad_fista("uphill")), "downhill"),
@@ -314,9 +314,9 @@ def test_error_growth_rejects_with_a_reason(e, eps, match):
         checks.error_growth(recon, y, x, e, eps=eps, factor=2.0)
 
 
-def _direction_right(y, size, gen):
+def _direction_right(y, eps, gen):
     g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
-    return y + size * g / g.abs().norm(dim=1, keepdim=True)
+    return y + eps * g / g.abs().norm(dim=1, keepdim=True)
 
 
 def test_random_direction_accepts_a_normalised_complex_gaussian(capsys):
@@ -328,7 +328,7 @@ def test_random_direction_accepts_a_normalised_complex_gaussian(capsys):
     "fn, match",
     [
         (lambda y, s, gen: y + s * torch.randn(y.shape, generator=gen, dtype=y.dtype) / y.shape[1] ** 0.5,
-         "exactly size"),
+         "exactly eps"),
         (lambda y, s, gen: _direction_right(y, s, torch.Generator().manual_seed(int(torch.randint(0, 10**6, (1,))))),
          "same generator seed"),
         (lambda y, s, gen: _direction_right(y, s, gen) + 0.01 * y, "must not depend on y"),
@@ -357,9 +357,8 @@ def test_close_keeps_python_floats_in_double_precision():
 # ---------------------------------------------------------------------------------------
 # Checks that compute their reference themselves and never print it (issue 18, item 3)
 # ---------------------------------------------------------------------------------------
-from tk_lessons import (checks_instabilities, checks_kernel, checks_learned,  # noqa: E402
-                        checks_stability, metrics, networks, operators, solvers)
-from tk_lessons.networks import recipes  # noqa: E402
+from tk_lessons import metrics, operators, solvers, zoo  # noqa: E402
+from tk_lessons.zoo import recipes  # noqa: E402
 
 
 def _digits(value: float) -> list[str]:
@@ -381,20 +380,20 @@ def _pinv_right(sigma):
 
 
 def test_stability_checks_pass_on_right_answers(capsys):
-    checks_stability.blur_pinv_lipschitz(_pinv_right, 32)
+    checks.blur_pinv_lipschitz(_pinv_right, 32)
     B = operators.Blur((32,), 1.0).to(torch.float64)
     x = torch.rand(1, 1, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    checks_stability.blur_inverse(lambda v: torch.fft.ifft(torch.fft.fft(v) / B.transfer).real, B, x)
-    checks_stability.blur_inverse_estimate(0.995 / float(B.singular_values().min()), B)
-    checks_stability.tikhonov_norm(lambda s, lam: float((s / (s**2 + lam)).max()))
-    checks_stability.lam_for_bound(1 / 400, 10.0)
-    checks_stability.relu_lipschitz("L^(1/2)", 0.0, 0.5)
-    checks_stability.relu_lipschitz("L^2", 0.5, 2.0)
-    checks_stability.relu_attack_estimate("n = 100", 0.0, 2.0, within=1.0)
+    checks.blur_inverse(lambda v: torch.fft.ifft(torch.fft.fft(v) / B.transfer).real, B, x)
+    checks.blur_inverse_estimate(0.995 / float(B.singular_values().min()), B)
+    checks.tikhonov_norm(lambda s, lam: float((s / (s**2 + lam)).max()))
+    checks.lam_for_bound(1 / 400, 10.0)
+    checks.relu_lipschitz("L^(1/2)", 0.0, 0.5)
+    checks.relu_lipschitz("L^2", 0.5, 2.0)
+    checks.relu_attack_estimate("n = 100", 0.0, 2.0, within=1.0)
     mask = torch.arange(32) % 4 == 0
     F = operators.SubsampledFourier(mask).to(torch.float64)
     x_tik = solvers.tikhonov(F, F(x), 0.1)
-    checks_stability.tikhonov_kernel_share(F, x, 0.1, x_tik,
+    checks.tikhonov_kernel_share(F, x, 0.1, x_tik,
                                            float((x_tik - F.H(F(x_tik))).norm() / x_tik.norm()))
     assert capsys.readouterr().out.count("correct") == 9
 
@@ -405,44 +404,44 @@ def test_stability_checks_reject_without_revealing_the_reference():
     # a hard-coded table of the values at the widths the exercise prints does not pass
     table = {0.5: _pinv_right(0.5), 1.0: _pinv_right(1.0)}
     with pytest.raises(checks.CheckError, match="L for sigma = 0.8") as err:
-        checks_stability.blur_pinv_lipschitz(lambda s: table.get(s, 1.0), 32)
+        checks.blur_pinv_lipschitz(lambda s: table.get(s, 1.0), 32)
     _assert_hidden(err, _pinv_right(0.8))
     with pytest.raises(checks.CheckError, match="too small") as err:
-        checks_stability.blur_pinv_lipschitz(lambda s: 1 / float(operators.Blur((32,), s)
+        checks.blur_pinv_lipschitz(lambda s: 1 / float(operators.Blur((32,), s)
                                                                  .singular_values().max()), 32)
     _assert_hidden(err, _pinv_right(0.5))
     with pytest.raises(checks.CheckError, match="exceeds the exact constant") as err:
-        checks_stability.blur_inverse_estimate(1.5 * exact, B)
+        checks.blur_inverse_estimate(1.5 * exact, B)
     _assert_hidden(err, exact)
     with pytest.raises(checks.CheckError, match="asks for one within 1%") as err:
-        checks_stability.blur_inverse_estimate(0.9 * exact, B)
+        checks.blur_inverse_estimate(0.9 * exact, B)
     _assert_hidden(err, exact)
     x = torch.rand(1, 1, 32, dtype=torch.float64)
     with pytest.raises(checks.CheckError, match="inverse"):
-        checks_stability.blur_inverse(lambda v: torch.fft.ifft(torch.fft.fft(v) * B.transfer).real, B, x)
+        checks.blur_inverse(lambda v: torch.fft.ifft(torch.fft.fft(v) * B.transfer).real, B, x)
     with pytest.raises(checks.CheckError, match="lam = 0.001: got .* too large"):
-        checks_stability.tikhonov_norm(lambda s, lam: float((1 / s).max()))
+        checks.tikhonov_norm(lambda s, lam: float((1 / s).max()))
     with pytest.raises(checks.CheckError, match="orthonormal rows"):   # right only for one A
-        checks_stability.tikhonov_norm(lambda s, lam: float((s / (s**2 + lam)).max())
+        checks.tikhonov_norm(lambda s, lam: float((s / (s**2 + lam)).max())
                                        if len(s) == 10 else 1.0)
     with pytest.raises(checks.CheckError, match="above 10"):
-        checks_stability.lam_for_bound(1 / 500, 10.0)
+        checks.lam_for_bound(1 / 500, 10.0)
     with pytest.raises(checks.CheckError, match="not the smallest") as err:
-        checks_stability.lam_for_bound(0.01, 10.0)
+        checks.lam_for_bound(0.01, 10.0)
     _assert_hidden(err, 1 / 400)
     for eps, wrong, right in ((0.5, 0.5, 0.0), (2.0, 1.0, 0.5), (2.0, 0.25, 0.5)):
         with pytest.raises(checks.CheckError, match="too (large|small)") as err:
-            checks_stability.relu_lipschitz("L", wrong, eps)
+            checks.relu_lipschitz("L", wrong, eps)
         _assert_hidden(err, right)
     with pytest.raises(checks.CheckError, match="exceeds"):
-        checks_stability.relu_attack_estimate("n = 1", 0.6, 2.0, within=0.01)
+        checks.relu_attack_estimate("n = 1", 0.6, 2.0, within=0.01)
     mask = torch.arange(32) % 4 == 0
     F = operators.SubsampledFourier(mask).to(torch.float64)
     with pytest.raises(checks.CheckError, match="not the Tikhonov reconstruction"):
-        checks_stability.tikhonov_kernel_share(F, x, 0.1, x, 0.0)
+        checks.tikhonov_kernel_share(F, x, 0.1, x, 0.0)
     x_tik = solvers.tikhonov(F, F(x), 0.1)
     with pytest.raises(checks.CheckError, match="kernel_share: got 0.5"):
-        checks_stability.tikhonov_kernel_share(F, x, 0.1, x_tik, 0.5)
+        checks.tikhonov_kernel_share(F, x, 0.1, x_tik, 0.5)
 
 
 def test_kernel_checks_for_the_warmup_and_chapter_1(capsys):
@@ -457,27 +456,27 @@ def test_kernel_checks_for_the_warmup_and_chapter_1(capsys):
         full[keep] = y
         return torch.fft.ifft(full, norm="ortho")
 
-    checks_kernel.coisometry(A, A_adj, (N,))
+    checks.coisometry(A, A_adj, (N,))
     with pytest.raises(checks.CheckError, match="differs from y"):
-        checks_kernel.coisometry(A, lambda y: 2 * A_adj(y), (N,))
+        checks.coisometry(A, lambda y: 2 * A_adj(y), (N,))
     x = torch.linspace(0, 1, N, dtype=torch.float64).to(torch.complex128)
     kernel_vector = torch.zeros(N, dtype=torch.complex128)
     kernel_vector[N // 2] = 1.0
     x2 = x + 0.6 * torch.fft.ifft(kernel_vector, norm="ortho") / torch.fft.ifft(
         kernel_vector, norm="ortho").norm()
-    checks_kernel.same_data(A, x, x2, min_distance=0.5)
+    checks.same_data(A, x, x2, min_distance=0.5)
     with pytest.raises(checks.CheckError, match="at least 0.5"):
-        checks_kernel.same_data(A, x, x + (x2 - x) / 2, min_distance=0.5)
+        checks.same_data(A, x, x + (x2 - x) / 2, min_distance=0.5)
     with pytest.raises(checks.CheckError, match="same measurements"):
-        checks_kernel.same_data(A, x, x + 1, min_distance=0.5)
+        checks.same_data(A, x, x + 1, min_distance=0.5)
     with pytest.raises(checks.CheckError, match="equals x"):
-        checks_kernel.same_data(A, x, x)
+        checks.same_data(A, x, x)
     with pytest.raises(checks.CheckError, match="real image"):
-        checks_kernel.same_data(A, x.real, x2, real=True)
+        checks.same_data(A, x.real, x2, real=True)
     part = (x2 - A_adj(A(x2)))
-    checks_kernel.exact_on("psi(A x2) = x2", lambda y: A_adj(y) + part, A, x2)
+    checks.exact_on("psi(A x2) = x2", lambda y: A_adj(y) + part, A, x2)
     with pytest.raises(checks.CheckError, match="differs from x by up to"):
-        checks_kernel.exact_on("psi(A x2) = x2", A_adj, A, x2)
+        checks.exact_on("psi(A x2) = x2", A_adj, A, x2)
     z = torch.ones(N, dtype=torch.float64) * (-1.0) ** torch.arange(N)
     checks.approximate_kernel(A, z / z.norm(), 1e-9, unit_norm=True)
     with pytest.raises(checks.CheckError, match="norm 1"):
@@ -491,8 +490,8 @@ def radial():
     small FFT-bound solvers are many times slower with several threads on a busy machine)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    unet = networks.load("unet_radial64")
-    itnet = networks.load("itnet_radial64_nonoise")
+    unet = zoo.load("unet_radial64")
+    itnet = zoo.load("itnet_radial64_nonoise")
     X = recipes.test_set("unet_radial64")[:2]
     yield unet, itnet, X
     torch.set_num_threads(threads)
@@ -504,36 +503,36 @@ def test_learned_checks_pass_and_reject_without_revealing(radial, capsys):
     X = X[:1]                                  # one head: each TV reference costs 300 iterations
     with torch.no_grad():
         p_unet = metrics.psnr(unet(A(X)), X, 1.0)
-    lam = networks.info("unet_radial64")["metrics"]["tv_lam"]
-    p_tv = metrics.psnr(solvers.tv(A, A(X), lam, n_iter=300), X, 1.0)
+    lam = zoo.info("unet_radial64")["metrics"]["tv_lam"]
+    p_tv = metrics.psnr(solvers.tv(A, A(X), lam, n_iter=300, real=True), X, 1.0)
     gain = float((p_unet - p_tv).mean())
-    checks_learned.psnr_comparison(unet, X, p_unet, p_tv, gain)
+    checks.psnr_comparison(unet, X, p_unet, p_tv, gain)
     with pytest.raises(checks.CheckError, match="gain: got .* too small") as err:
-        checks_learned.psnr_comparison(unet, X, p_unet, p_tv, gain - 0.5)
+        checks.psnr_comparison(unet, X, p_unet, p_tv, gain - 0.5)
     _assert_hidden(err, gain)
     with pytest.raises(checks.CheckError, match="psnr_tv: got .* too large") as err:
-        checks_learned.psnr_comparison(unet, X, p_unet, p_tv + 0.5, gain)
+        checks.psnr_comparison(unet, X, p_unet, p_tv + 0.5, gain)
     _assert_hidden(err, float(p_tv))
     with pytest.raises(checks.CheckError, match="psnr_unet: got .* too small") as err:
-        checks_learned.psnr_comparison(unet, X, p_unet - 0.5, p_tv, gain)
+        checks.psnr_comparison(unet, X, p_unet - 0.5, p_tv, gain)
     _assert_hidden(err, float(p_unet))
-    checks_learned.data_step(lambda x, y, s: x - s * A.H(A(x) - y).real, itnet, X)
+    checks.data_step(lambda x, y, s: x - s * A.H(A(x) - y).real, itnet, X)
     with pytest.raises(checks.CheckError, match="data_step"):
-        checks_learned.data_step(lambda x, y, s: x - A.H(A(x) - y).real, itnet, X)
+        checks.data_step(lambda x, y, s: x - A.H(A(x) - y).real, itnet, X)
 
     def my_itnet(y, skip=None):
         x = A.H(y).real
-        for k in range(itnet.iterations):
+        for k in range(itnet.n_iter):
             x = x + itnet.nets[k](x) if k != skip else x
             x = x - itnet.lam[k] * A.H(A(x) - y).real
         return x
 
-    checks_learned.unrolled_itnet(my_itnet, itnet, X)
+    checks.unrolled_itnet(my_itnet, itnet, X)
     with pytest.raises(checks.CheckError, match="my_itnet"):
-        checks_learned.unrolled_itnet(lambda y: my_itnet(y, skip=0), itnet, X)
-    checks_learned.mean_noise_ratio(0.5, A.m)
+        checks.unrolled_itnet(lambda y: my_itnet(y, skip=0), itnet, X)
+    checks.mean_noise_ratio(0.5, A.m)
     with pytest.raises(checks.CheckError, match="too large") as err:
-        checks_learned.mean_noise_ratio(1 / 3 ** 0.5, A.m)
+        checks.mean_noise_ratio(1 / 3 ** 0.5, A.m)
     _assert_hidden(err, 0.5)
     assert capsys.readouterr().out.count("correct") == 4
 
@@ -544,36 +543,36 @@ def test_risk_minimiser_and_out_of_distribution(radial, capsys):
     z[..., 20:30, 20:30] = 0.3
     images = torch.cat([x] * 7 + [x + z] * 3)
     ts = torch.linspace(0, 1, 101)
-    checks_learned.risk_minimiser(0.3, ts, images, x, z)
+    checks.risk_minimiser(0.3, ts, images, x, z)
     for wrong in (0.5, 0.7, 1.0):
         with pytest.raises(checks.CheckError, match="a smaller t") as err:
-            checks_learned.risk_minimiser(wrong, ts, images, x, z)
+            checks.risk_minimiser(wrong, ts, images, x, z)
         _assert_hidden(err, 0.3)
     with pytest.raises(checks.CheckError, match="a larger t"):
-        checks_learned.risk_minimiser(0.0, ts, images, x, z)
+        checks.risk_minimiser(0.0, ts, images, x, z)
     with pytest.raises(checks.CheckError, match=r"values in \[0, 1\]"):
-        checks_learned.out_of_distribution(2 * X[:1], 1.0, 1.0, unet, X)
+        checks.out_of_distribution(2 * X[:1], 1.0, 1.0, unet, X)
     with pytest.raises(checks.CheckError, match="one real image of shape"):
-        checks_learned.out_of_distribution(X, 1.0, 1.0, unet, X)
+        checks.out_of_distribution(X, 1.0, 1.0, unet, X)
     with pytest.raises(checks.CheckError, match="growth_unet: got 100"):
-        checks_learned.out_of_distribution(X[:1], 100.0, 1.0, unet, X)
+        checks.out_of_distribution(X[:1], 100.0, 1.0, unet, X)
     from tk_lessons import data
 
-    lam = networks.info("unet_radial64")["metrics"]["tv_lam"]
+    lam = zoo.info("unet_radial64")["metrics"]["tv_lam"]
 
     def growths(image):
         out = []
-        for recon in (unet, lambda v: solvers.tv(unet.A, v, lam, n_iter=300)):
+        for recon in (unet, lambda v: solvers.tv(unet.A, v, lam, n_iter=300, real=True)):
             with torch.no_grad():
                 out.append(float(metrics.rel_error(recon(unet.A(image)), image)
                                  / metrics.rel_error(recon(unet.A(X)), X).mean()))
         return out
 
     ellipses = data.ellipses(64, seed=1)
-    checks_learned.out_of_distribution(ellipses, *growths(ellipses), unet, X)
+    checks.out_of_distribution(ellipses, *growths(ellipses), unet, X)
     head = X[1:]                                       # a test head is no outlier
     with pytest.raises(checks.CheckError, match="growth of the U-Net's error: .* at least 3"):
-        checks_learned.out_of_distribution(head, *growths(head), unet, X)
+        checks.out_of_distribution(head, *growths(head), unet, X)
     assert capsys.readouterr().out.count("correct") == 2
 
 
@@ -584,9 +583,9 @@ def test_instability_checks_on_a_small_map(capsys):
     def net(y):
         return (y @ W.T).abs()
 
-    def perturb(y, size, generator):
+    def perturb(y, eps, generator):
         g = torch.randn(y.shape, generator=generator, dtype=y.dtype)
-        return y + size * g / g.abs().norm(dim=1, keepdim=True)
+        return y + eps * g / g.abs().norm(dim=1, keepdim=True)
 
     y = torch.randn(1, 6, generator=gen, dtype=torch.complex128)
     x = net(y) + 0.1
@@ -595,57 +594,57 @@ def test_instability_checks_on_a_small_map(capsys):
     def rel(v):
         return float((net(v) - x).norm() / x.norm())
 
-    draws = torch.Generator().manual_seed(0)
-    right = [rel(perturb(y, float(e_adv.abs().norm()), draws)) for _ in range(20)]
-    checks_instabilities.random_errors(right, perturb, net, y, x, e_adv)
+    generator = torch.Generator().manual_seed(0)
+    right = [rel(perturb(y, float(e_adv.abs().norm()), generator)) for _ in range(20)]
+    checks.random_errors(right, perturb, net, y, x, e_adv)
     with pytest.raises(checks.CheckError, match="entries are wrong") as err:
-        checks_instabilities.random_errors(right[1:] + right[:1], perturb, net, y, x, e_adv)
+        checks.random_errors(right[1:] + right[:1], perturb, net, y, x, e_adv)
     _assert_hidden(err, right[0])
     with pytest.raises(checks.CheckError, match=r"expected shape \(20,\)"):
-        checks_instabilities.random_errors(right[:10], perturb, net, y, x, e_adv)
+        checks.random_errors(right[:10], perturb, net, y, x, e_adv)
     with pytest.raises(checks.CheckError, match="expected at least 1.5"):
-        checks_instabilities.attack_beats_random(net, y, x, e_adv, [10.0], factor=1.5)
-    checks_instabilities.attack_beats_random(net, y, x, e_adv, [1e-6], factor=1.5)
+        checks.attack_beats_random(net, y, x, e_adv, [10.0], factor=1.5)
+    checks.attack_beats_random(net, y, x, e_adv, [1e-6], factor=1.5)
     lower = float((net(y + e_adv) - net(y)).norm() / e_adv.abs().norm())
-    draws = torch.Generator().manual_seed(0)
-    noisy = [perturb(y, float(e_adv.abs().norm()), draws) for _ in range(20)]
+    generator = torch.Generator().manual_seed(0)
+    noisy = [perturb(y, float(e_adv.abs().norm()), generator) for _ in range(20)]
     top = max(float((net(v) - net(y)).norm() / (v - y).abs().norm()) for v in noisy)
-    checks_instabilities.lipschitz_ratios(lower, top, net, y, e_adv, perturb)
+    checks.lipschitz_ratios(lower, top, net, y, e_adv, perturb)
     with pytest.raises(checks.CheckError, match="L_lower: got") as err:
-        checks_instabilities.lipschitz_ratios(lower * 1.01, top, net, y, e_adv, perturb)
+        checks.lipschitz_ratios(lower * 1.01, top, net, y, e_adv, perturb)
     _assert_hidden(err, lower)
     with pytest.raises(checks.CheckError, match="L_random: got") as err:
-        checks_instabilities.lipschitz_ratios(lower, top * 0.9, net, y, e_adv, perturb)
+        checks.lipschitz_ratios(lower, top * 0.9, net, y, e_adv, perturb)
     _assert_hidden(err, top)
     assert capsys.readouterr().out.count("correct") == 3
 
 
 def test_nested_sampling_rejects_without_revealing(capsys):
     X = torch.stack([d for d in recipes.test_set("unet_radial64")[:2]])
-    recorded = networks.info("unet_cartesian_rate")["metrics"]["psnr_by_rate"]
+    recorded = zoo.info("unet_cartesian_rate")["metrics"]["psnr_by_rate"]
     by_rate = [recorded[f"{r:.4f}"] for r in recipes.CARTESIAN_RATES]
     far = [v + 5.0 for v in by_rate]
     with pytest.raises(checks.CheckError, match="against the manifest") as err:
-        checks_instabilities.nested_sampling(far, 0.2, [0.0] * len(by_rate), [X] * len(by_rate), X)
+        checks.nested_sampling(far, 0.2, [0.0] * len(by_rate), [X] * len(by_rate), X)
     for value in by_rate:
         _assert_hidden(err, value)
     peak = recipes.CARTESIAN_RATES[int(torch.tensor(by_rate).argmax())]
     wrong_peak = recipes.CARTESIAN_RATES[0] if peak != recipes.CARTESIAN_RATES[0] else \
         recipes.CARTESIAN_RATES[1]
     with pytest.raises(checks.CheckError, match="peak_rate: got"):
-        checks_instabilities.nested_sampling(by_rate, wrong_peak, [], [], X)
+        checks.nested_sampling(by_rate, wrong_peak, [], [], X)
     with pytest.raises(checks.CheckError, match="one per rate"):
-        checks_instabilities.nested_sampling(by_rate, peak, [], [X], X)
+        checks.nested_sampling(by_rate, peak, [], [X], X)
     zero = [torch.zeros_like(X)] * len(by_rate)
     with pytest.raises(checks.CheckError, match="data misfit"):
-        checks_instabilities.nested_sampling(by_rate, peak, [0.0] * len(by_rate), zero, X)
+        checks.nested_sampling(by_rate, peak, [0.0] * len(by_rate), zero, X)
     exact = [X.clone() for _ in by_rate]           # x itself is feasible, with TV(x)
     rough = [X + 0.05 * torch.randn_like(X) for _ in by_rate]
     with pytest.raises(checks.CheckError, match="data misfit|exceeds TV"):
-        checks_instabilities.nested_sampling(by_rate, peak, [0.0] * len(by_rate), rough, X)
+        checks.nested_sampling(by_rate, peak, [0.0] * len(by_rate), rough, X)
     with pytest.raises(checks.CheckError, match="tv_psnr"):      # the PSNR of x itself is inf
-        checks_instabilities.nested_sampling(by_rate, peak, [100.0] * len(by_rate), exact, X)
-    checks_instabilities.nested_sampling(by_rate, peak, [float("inf")] * len(by_rate), exact, X)
+        checks.nested_sampling(by_rate, peak, [100.0] * len(by_rate), exact, X)
+    checks.nested_sampling(by_rate, peak, [float("inf")] * len(by_rate), exact, X)
     assert capsys.readouterr().out.count("correct") == 1
 
 
@@ -659,19 +658,19 @@ def test_kernel_counts_fail_without_stating_the_answer():
 
     for wrong in (7, 10):
         with pytest.raises(checks.CheckError, match="too (small|large)") as err:
-            checks_kernel.kernel_dimension(A, (16,), wrong)
+            checks.kernel_dimension(A, (16,), wrong)
         _assert_hidden(err, 9)
     with pytest.raises(checks.CheckError, match="too large") as err:
-        checks_kernel.trace("trace of P", lambda z: z - torch.fft.ifft(
+        checks.trace("trace of P", lambda z: z - torch.fft.ifft(
             torch.fft.fft(z, norm="ortho") * keep, norm="ortho"), (16,), 16.0)
     _assert_hidden(err, 9)
     S = MatrixOperator(torch.diag(torch.logspace(0, -8, 12, dtype=torch.float64)))
     with pytest.raises(checks.CheckError, match="too few") as err:
-        checks_kernel.singular_value_count(S, 1e-4, 2)
+        checks.singular_value_count(S, 1e-4, 2)
     _assert_hidden(err, 6)
     x = torch.tensor([3.0, 4.0], dtype=torch.float64)
     with pytest.raises(checks.CheckError, match="too small for your map") as err:
-        checks_kernel.reconstruction_error("error on x", lambda y: torch.zeros(2, dtype=torch.float64),
+        checks.reconstruction_error("error on x", lambda y: torch.zeros(2, dtype=torch.float64),
                                            lambda v: v[:1], x, 4.0)
     _assert_hidden(err, 5.0)
 

@@ -77,12 +77,15 @@ def pasted(src: Path) -> nbformat.NotebookNode:
 
 
 def monkeypatched(src: Path) -> nbformat.NotebookNode:
-    """Stubs replaced by ``pass``, every check function replaced by ``print("correct")``."""
+    """Stubs replaced by ``pass``, every function of every checks module (the package, its topic
+    modules and their shared helpers) replaced by ``print("correct")``."""
     nb = stubs(src)
     for cell in nb.cells:
         if cell.cell_type == "code" and make_student.STUB in cell.source:
             cell.source = cell.source.replace(make_student.STUB, "pass")
-    patch = ("\nfor module in (tk.checks, checks_kernel):\n"
+    patch = ("\nimport sys\n"
+             "for module in [tk.checks] + [m for n, m in list(sys.modules.items())\n"
+             "                             if n.startswith('tk_lessons.checks.')]:\n"
              "    for name in dir(module):\n"
              "        if callable(getattr(module, name)) and not name[0].isupper():\n"
              "            setattr(module, name, lambda *args, **kwargs: print('correct'))")
@@ -291,7 +294,7 @@ def _cases_02():
     mask = torch.zeros(n, dtype=torch.bool)
     mask[::4] = True
     F = tk.operators.SubsampledFourier(mask).to(torch.float64)
-    x = tk.data.piecewise_polynomial(n, seed=0).double()
+    x = tk.data.piecewise_polynomial(size=n, seed=0).double()
     at_one = pinv_lipschitz(1.0)
     task1 = dict(N=n, B=blur, pinv_lipschitz=pinv_lipschitz, inverse=inverse)
     return [
@@ -315,7 +318,7 @@ def _cases_03():
 
     import torch
 
-    from tk_lessons import networks
+    from tk_lessons import zoo
 
     def jitter(y, eta, generator):
         s = torch.rand(y.shape[0], 1, generator=generator, dtype=y.real.dtype)
@@ -326,7 +329,7 @@ def _cases_03():
         g = torch.randn(y.shape, generator=generator, dtype=y.dtype)
         return y + eta * 0.5 * g / math.sqrt(y.shape[1])
 
-    itnet = networks.load("itnet_radial64_nonoise")
+    itnet = zoo.load("itnet_radial64_nonoise")
     A = itnet.A
 
     def data_step(x, y, lam):
@@ -334,7 +337,7 @@ def _cases_03():
 
     def my_itnet(y):
         x = A.H(y).real
-        for k in range(itnet.iterations):
+        for k in range(itnet.n_iter):
             x = data_step(x + itnet.nets[k](x), y, itnet.lam[k])
         return x
 
@@ -350,13 +353,13 @@ def _cases_03():
 def _cases_04():
     import torch
 
-    def perturb(y, size, generator):
+    def perturb(y, eps, generator):
         e = torch.randn(y.shape, generator=generator, dtype=y.dtype)
-        return y + size * e / e.abs().norm(dim=1, keepdim=True)
+        return y + eps * e / e.abs().norm(dim=1, keepdim=True)
 
-    def whole_batch(y, size, generator):
+    def whole_batch(y, eps, generator):
         e = torch.randn(y.shape, generator=generator, dtype=y.dtype)
-        return y + size * e / e.abs().norm()
+        return y + eps * e / e.abs().norm()
 
     y = torch.randn(1, 50, dtype=torch.complex64, generator=torch.Generator().manual_seed(0))
     return [

@@ -72,7 +72,9 @@ def test_explore_without_static_frames():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(fn=3, alt="x", a=[1]), TypeError, "fn must be callable"),
+        (dict(fn=3, alt="x", a=[1]), TypeError, "fn must be a callable"),
+        (dict(fn=_draw, alt="x", static="yes", a=[1]), TypeError, "static must be True or False"),
+        (dict(fn=_draw, alt="x", dpi=0, a=[1]), ValueError, "dpi must be an integer >= 1"),
         (dict(fn=_draw, alt="", a=[1]), ValueError, "alt must be a non-empty"),
         (dict(fn=_draw, alt="x"), ValueError, "at least one parameter"),
         (dict(fn=_draw, alt="x", a=[]), ValueError, "a must list at least one value"),
@@ -120,7 +122,7 @@ def test_compare_reports_psnr_and_error_maps():
         (lambda: tk.plot.images([torch.zeros(2, 2, 2, 2)]), r"x must hold one 2-D image"),
         (lambda: tk.plot.compare(torch.zeros(4, 4), {"r": torch.zeros(5, 5)}), r"recons\['r'\] has shape"),
         (lambda: tk.plot.compare(torch.zeros(4, 4), {}), "recons must contain"),
-        (lambda: tk.plot.signals({"s": torch.zeros(2, 3)}), r"curves\['s'\] must be one 1-D signal"),
+        (lambda: tk.plot.curves({"s": torch.zeros(2, 3)}), r"signals\['s'\] must be one 1-D signal"),
     ],
 )
 def test_plot_rejects_bad_input(call, match):

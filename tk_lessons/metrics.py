@@ -1,8 +1,8 @@
 """Image-quality numbers: PSNR, SSIM, relative l2 error and sup-norm error, one per batch item.
 
 Inputs are batches ``(B, C, H, W)`` (images) or ``(B, C, N)`` (signals), usually with
-``C = 1``; ``x_hat`` and ``x`` must have exactly the same shape (no broadcasting).
-Complex inputs are compared by magnitude, ``|x_hat|`` against ``|x|``, as MRI images
+``C = 1``; ``x_rec`` and ``x`` must have exactly the same shape (no broadcasting).
+Complex inputs are compared by magnitude, ``|x_rec|`` against ``|x|``, as MRI images
 are viewed. Every function returns a tensor of shape ``(B,)``. Computations run in
 float64; results come back in the real dtype of ``x`` (float32 for float32 data).
 
@@ -20,20 +20,20 @@ from . import _validate
 __all__ = ["psnr", "ssim", "rel_error", "sup_error"]
 
 
-def _pair(x_hat: torch.Tensor, x: torch.Tensor, magnitude: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+def _pair(x_rec: torch.Tensor, x: torch.Tensor, magnitude: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Check shapes; return float64 copies (magnitudes for complex input)."""
-    _validate.tensor("x_hat", x_hat)
+    _validate.tensor("x_rec", x_rec)
     _validate.tensor("x", x)
-    if x_hat.shape != x.shape:
-        raise ValueError(f"x_hat and x must have the same shape, got x_hat {tuple(x_hat.shape)} "
+    if x_rec.shape != x.shape:
+        raise ValueError(f"x_rec and x must have the same shape, got x_rec {tuple(x_rec.shape)} "
                          f"and x {tuple(x.shape)}")
     if x.ndim not in (3, 4):
         raise ValueError(f"x must be a batch (B, C, N) or (B, C, H, W), got shape {tuple(x.shape)}")
     if x.shape[0] == 0:
         raise ValueError("x must hold at least one item, got an empty batch")
     if magnitude:
-        x_hat, x = x_hat.abs(), x.abs()                  # abs is a no-op for real data
-    return _as64(x_hat), _as64(x)
+        x_rec, x = x_rec.abs(), x.abs()                  # abs is a no-op for real data
+    return _as64(x_rec), _as64(x)
 
 
 def _as64(t: torch.Tensor) -> torch.Tensor:
@@ -45,7 +45,7 @@ def _out_dtype(x: torch.Tensor) -> torch.dtype:
     return real if real.is_floating_point else torch.float32
 
 
-def psnr(x_hat: torch.Tensor, x: torch.Tensor, data_range: float) -> torch.Tensor:
+def psnr(x_rec: torch.Tensor, x: torch.Tensor, data_range: float) -> torch.Tensor:
     """Peak signal-to-noise ratio ``10 log10(data_range^2 / MSE)`` in dB, per item.
 
     Same definition as ``skimage.metrics.peak_signal_noise_ratio``; identical images
@@ -53,7 +53,7 @@ def psnr(x_hat: torch.Tensor, x: torch.Tensor, data_range: float) -> torch.Tenso
 
     Parameters
     ----------
-    x_hat : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
         Reconstruction.
     x : torch.Tensor, same shape
         Reference.
@@ -74,7 +74,7 @@ def psnr(x_hat: torch.Tensor, x: torch.Tensor, data_range: float) -> torch.Tenso
     """
     data_range = _validate.positive("data_range", data_range)
     out_dtype = _out_dtype(x)
-    a, b = _pair(x_hat, x)
+    a, b = _pair(x_rec, x)
     mse = ((a - b) ** 2).flatten(1).mean(1)
     return (10 * torch.log10(data_range**2 / mse)).to(out_dtype)
 
@@ -95,11 +95,11 @@ def _blur_valid(t: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.conv2d(t, w.view(1, 1, 1, -1))  # along columns
 
 
-def ssim(x_hat: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: float = 1.5,
+def ssim(x_rec: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: float = 1.5,
          k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
     """Structural similarity (Wang et al. 2004) with a Gaussian window, per item.
 
-    Matches ``skimage.metrics.structural_similarity(x_hat, x, data_range=...,
+    Matches ``skimage.metrics.structural_similarity(x_rec, x, data_range=...,
     gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``, the setting of
     Wang et al.: local means, variances and covariance come from an 11 x 11 Gaussian
     window (``sigma = 1.5``, truncated at 3.5 sigma), with constants
@@ -110,7 +110,7 @@ def ssim(x_hat: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: floa
 
     Parameters
     ----------
-    x_hat : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
         Reconstruction; each spatial size must be at least the window size (11).
     x : torch.Tensor, same shape
         Reference.
@@ -137,7 +137,7 @@ def ssim(x_hat: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: floa
     sigma = _validate.positive("sigma", sigma)
     k1, k2 = _validate.positive("k1", k1), _validate.positive("k2", k2)
     out_dtype = _out_dtype(x)
-    a, b = _pair(x_hat, x)
+    a, b = _pair(x_rec, x)
     w = _gaussian_window(sigma, truncate=3.5)
     if min(x.shape[2:]) < w.numel():
         raise ValueError(f"x is too small for a {w.numel()}-point SSIM window: spatial shape "
@@ -154,18 +154,18 @@ def ssim(x_hat: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: floa
     return ssim_map.reshape(batch, -1).mean(1).to(out_dtype)
 
 
-def rel_error(x_hat: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -> torch.Tensor:
-    """Relative l2 error ``||x_hat - x||_2 / ||x||_2`` per item (0.1 = 10%).
+def rel_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -> torch.Tensor:
+    """Relative l2 error ``||x_rec - x||_2 / ||x||_2`` per item (0.1 = 10%).
 
     Parameters
     ----------
-    x_hat : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
         Reconstruction.
     x : torch.Tensor, same shape; no item may be all zero
         Reference.
     magnitude : bool
-        Compare ``|x_hat|`` with ``|x|`` (default); ``False`` measures the complex
-        difference ``|x_hat - x|``, phase errors included.
+        Compare ``|x_rec|`` with ``|x|`` (default); ``False`` measures the complex
+        difference ``|x_rec - x|``, phase errors included.
 
     Returns
     -------
@@ -180,19 +180,19 @@ def rel_error(x_hat: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -
     tensor([0.1000])
     """
     out_dtype = _out_dtype(x)
-    a, b = _pair(x_hat, x, magnitude)
+    a, b = _pair(x_rec, x, magnitude)
     ref = torch.linalg.vector_norm(b.flatten(1), dim=1)
     if bool((ref == 0).any()):
         raise ValueError("x has an all-zero item: the relative error is undefined for it")
     return (torch.linalg.vector_norm((a - b).flatten(1), dim=1) / ref).to(out_dtype)
 
 
-def sup_error(x_hat: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -> torch.Tensor:
-    """Largest pointwise error ``max |x_hat - x|`` per item (the fastMRI hallucination flag).
+def sup_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -> torch.Tensor:
+    """Largest pointwise error ``max |x_rec - x|`` per item (the fastMRI hallucination flag).
 
     Parameters
     ----------
-    x_hat : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
         Reconstruction.
     x : torch.Tensor, same shape
         Reference.
@@ -208,11 +208,11 @@ def sup_error(x_hat: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -
     >>> import torch
     >>> from tk_lessons.metrics import sup_error
     >>> x = torch.zeros(1, 1, 4, 4)
-    >>> x_hat = x.clone(); x_hat[0, 0, 1, 2] = 0.4
-    >>> sup_error(x_hat, x)
+    >>> x_rec = x.clone(); x_rec[0, 0, 1, 2] = 0.4
+    >>> sup_error(x_rec, x)
     tensor([0.4000])
     """
     out_dtype = _out_dtype(x)
-    a, b = _pair(x_hat, x, magnitude)
+    a, b = _pair(x_rec, x, magnitude)
     return (a - b).abs().flatten(1).amax(1).to(out_dtype)
 

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 import torch
 
-__all__ = ["use_style", "to_image", "images", "compare", "signals"]
+__all__ = ["compare", "curves", "images", "to_image", "use_style"]
 
 IMAGE_CMAP = "gray"
 ERROR_CMAP = "viridis"  # perceptually uniform and colour-blind safe
@@ -171,16 +171,16 @@ def images(panels: Mapping[str, object] | Sequence[object], *, ncols: int | None
     return fig
 
 
-def compare(truth: object, recons: Mapping[str, object], *, vmax_error: float | None = None,
+def compare(x: object, recons: Mapping[str, object], *, vmax_error: float | None = None,
             size: float = 2.6, metrics: bool = True):
     """Truth and reconstructions on the first row, absolute error maps below.
 
     Parameters
     ----------
-    truth : image
+    x : image
         The ground truth, shape ``(H, W)``, ``(1, H, W)`` or ``(1, 1, H, W)``, values in [0, 1].
     recons : dict of name -> image
-        Reconstructions of the same shape as ``truth``.
+        Reconstructions of the same shape as ``x``.
     vmax_error : float, optional
         Upper end of the shared error colour scale (default: the largest error).
     metrics : bool
@@ -189,13 +189,22 @@ def compare(truth: object, recons: Mapping[str, object], *, vmax_error: float | 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt, torch, tk_lessons as tk
+    >>> x = torch.zeros(8, 8)
+    >>> fig = tk.plot.compare(x, {"noisy": x + 0.1})
+    >>> fig.axes[1].get_title()
+    'noisy\\n20.0 dB'
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
     import numpy as np
 
     if not recons:
         raise ValueError("recons must contain at least one reconstruction")
-    x = to_image(truth)
+    x = to_image(x)
     errors = {}
     for name, r in recons.items():
         r = to_image(r)
@@ -231,8 +240,31 @@ def compare(truth: object, recons: Mapping[str, object], *, vmax_error: float | 
     return fig
 
 
-def signals(curves: Mapping[str, object], *, ax=None, title: str | None = None):
-    """Plot 1-D signals (tensors/arrays of shape ``(N,)``, ``(1, N)`` or ``(1, 1, N)``) on one axis."""
+def curves(signals: Mapping[str, object], *, ax=None, title: str | None = None):
+    """Plot 1-D signals as curves on one axis, with a legend.
+
+    Parameters
+    ----------
+    signals : dict of label -> signal
+        Each signal is a tensor or array of shape ``(N,)``, ``(1, N)`` or ``(1, 1, N)``;
+        complex signals are drawn by magnitude.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axis (default: a new figure).
+    title : str, optional
+        Title of the axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt, torch, tk_lessons as tk
+    >>> fig = tk.plot.curves({"ramp": torch.linspace(0, 1, 8), "flat": torch.ones(1, 8)})
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['ramp', 'flat']
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -240,14 +272,14 @@ def signals(curves: Mapping[str, object], *, ax=None, title: str | None = None):
         fig, ax = plt.subplots(figsize=(6, 2.6))
     else:
         fig = ax.figure
-    for name, c in curves.items():
+    for name, c in signals.items():
         if isinstance(c, torch.Tensor):
             c = c.detach().cpu()
             c = c.abs() if c.is_complex() else c
             c = c.numpy()
         c = np.squeeze(np.asarray(c))
         if c.ndim != 1:
-            raise ValueError(f"curves[{name!r}] must be one 1-D signal, got shape {c.shape}")
+            raise ValueError(f"signals[{name!r}] must be one 1-D signal, got shape {c.shape}")
         ax.plot(c, label=name, lw=1.2)
     ax.legend(frameon=False)
     if title:

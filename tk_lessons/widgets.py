@@ -1,6 +1,6 @@
 """``explore``: one call that gives a live widget in a notebook and a working slider in the book.
 
-A chapter writes ``tk.widgets.explore(draw, alt="...", rate=[0.1, 0.2], noise=[0, 0.01])``
+A chapter writes ``tk.widgets.explore(draw, alt="...", rate=[0.1, 0.2], eta=[0, 0.01])``
 where ``draw(**values)`` returns a matplotlib figure. The returned object carries two
 representations of the same thing:
 
@@ -23,6 +23,8 @@ import json
 import sys
 import uuid
 from typing import Any, Callable, Sequence
+
+from . import _validate
 
 __all__ = ["Explorer", "explore"]
 
@@ -212,8 +214,9 @@ def explore(fn: Callable[..., Any], *, alt: str, dpi: int = 72, max_frames: int 
     >>> len(ex.frames)
     2
     """
-    if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    _validate.function("fn", fn, "a callable fn(**values) that returns a matplotlib Figure")
+    dpi = _validate.positive_int("dpi", dpi)
+    max_frames = _validate.positive_int("max_frames", max_frames)
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must be a non-empty description of the figure (alt text)")
     if not params:
@@ -231,6 +234,5 @@ def explore(fn: Callable[..., Any], *, alt: str, dpi: int = 72, max_frames: int 
     if n_frames > max_frames:
         raise ValueError(f"the parameter grid has {n_frames} combinations, more than max_frames={max_frames}; "
                          "use fewer values (or raise max_frames)")
-    if static is None:
-        static = "google.colab" not in sys.modules
+    static = "google.colab" not in sys.modules if static is None else _validate.flag("static", static)
     return Explorer(fn, grid, alt.strip(), dpi=dpi, static=static)

@@ -47,16 +47,21 @@ from _common import CHECK_TAG, ROOT, TASK_HEADING, display_path  # noqa: E402
 HIDDEN_DIR = ROOT / "exercises" / "hidden"
 META_KEY = "tk_grade"
 HIDDEN_NAME = re.compile(r"^task(\w+?)_\w+$")
-# Run before every restored check: the checks modules are reloaded from disk and rebound, so
-# a submission that replaced or monkeypatched them (``tk.checks.close = print``) is undone.
+# Run before every restored check: the modules of the package tk_lessons.checks are reloaded
+# from disk and rebound to their parents, so a submission that replaced or monkeypatched them
+# (``tk.checks.close = print``, ``tk.checks.basics.ok = ...``) is undone. The topic modules and
+# their shared helpers go first (deepest first; ``_core`` sorts before the topics), the package
+# last, so that its re-exports are the fresh functions.
 PRELUDE = """\
 import importlib as _tk_importlib, sys as _tk_sys
 import tk_lessons as _tk_package
-for _tk_name in sorted(n for n in list(_tk_sys.modules) if n.startswith("tk_lessons.checks")):
+_tk_importlib.import_module("tk_lessons.checks")
+for _tk_name in sorted((n for n in list(_tk_sys.modules)
+                        if n == "tk_lessons.checks" or n.startswith("tk_lessons.checks.")),
+                       key=lambda n: (-n.count("."), n)):
     _tk_module = _tk_importlib.reload(_tk_sys.modules[_tk_name])
-    setattr(_tk_package, _tk_name.rsplit(".", 1)[1], _tk_module)
-    if _tk_name.rsplit(".", 1)[1] in globals():
-        globals()[_tk_name.rsplit(".", 1)[1]] = _tk_module
+    _tk_parent, _, _tk_child = _tk_name.rpartition(".")
+    setattr(_tk_sys.modules[_tk_parent], _tk_child, _tk_module)
 if "tk" in globals():
     tk = _tk_package
 """

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import torch
 
-from tk_lessons import checks, checks_kernel
+from tk_lessons import checks
 from tk_lessons.checks import CheckError
 
 SIZES = ((48, 5), (100, 12))
@@ -73,4 +73,4 @@ def task3_answers(ns):
         raise CheckError("x2 contains NaN or inf")
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise CheckError(f"kernel_dimension must be an int, got {type(dim).__name__}")
-    checks_kernel.kernel_dimension(A, (ns["N"],), dim)
+    checks.kernel_dimension(A, (ns["N"],), dim)

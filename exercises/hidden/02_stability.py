@@ -49,7 +49,7 @@ def task3_other_seeds(ns):
     """soft and fista_step against the reference on other random problems."""
     soft, fista_step = checks.defined(ns, "soft", "fista_step")
     for seed in (3, 8):
-        checks.soft_threshold(soft, seed=seed)
+        checks.soft_threshold_rule(soft, seed=seed)
         checks.fista_step(fista_step, seed=seed)
 
 

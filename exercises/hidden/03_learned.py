@@ -35,7 +35,7 @@ def task3_other_inputs(ns):
     y = A(torch.rand(3, 1, 64, 64, generator=gen))
     ellipses = torch.cat([data.ellipses(64, seed=s) for s in (4, 5)]).float()
     with torch.no_grad():
-        for k in (0, itnet.iterations - 1):
+        for k in (0, itnet.n_iter - 1):
             checks.close(f"data_step with the step of iteration {k}",
                          data_step(images, y, itnet.lam[k]), itnet.data_step(images, y, k),
                          rtol=1e-5, atol=1e-6)

@@ -1,0 +1,68 @@
+"""Self-checks for the exercises: each passes quietly with a short confirmation, or raises
+:class:`CheckError` with a message that says what is wrong and what was expected.
+
+Every check is reachable as ``tk.checks.<name>``; the modules group them by topic, and a new
+chapter adds its checks in a new topic module (re-exported here):
+
+* :mod:`~tk_lessons.checks.basics`: a value against an expected one, a lower bound, the names
+  a hidden check needs from a notebook;
+* :mod:`~tk_lessons.checks.linear_maps`: the linear algebra of the kernel (Chapter 1):
+  adjoints, projectors, kernel vectors and components, dimensions, traces, singular values;
+* :mod:`~tk_lessons.checks.stability`: Lipschitz constants, pseudo-inverses, Tikhonov
+  regularisation (Chapter 2);
+* :mod:`~tk_lessons.checks.sparse_recovery`: soft thresholding, FISTA, the LASSO's optimality
+  conditions (Chapter 2);
+* :mod:`~tk_lessons.checks.learned`: training noise, networks against TV, unrolled networks
+  (Chapter 3);
+* :mod:`~tk_lessons.checks.instabilities`: adversarial and random perturbations, nested
+  sampling patterns (Chapter 4).
+
+Checks that take the expected value from the caller (:func:`close`, :func:`at_least`,
+:func:`lipschitz_estimate`) belong in hidden checks; a visible check cell calls a check that
+computes its reference itself, so that it shows no answer. Instructors use the same functions
+in hidden checks (``exercises/hidden/``).
+
+Examples
+--------
+>>> import tk_lessons as tk
+>>> tk.checks.close("kernel dimension", 3, 3)
+✔ kernel dimension: correct
+"""
+
+from __future__ import annotations
+
+from ._core import CheckError
+from .basics import at_least, close, defined
+from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
+                            random_direction, random_errors)
+from .learned import (data_step, jitter, mean_noise_ratio, out_of_distribution, psnr_comparison,
+                      risk_minimiser, unrolled_itnet)
+from .linear_maps import (adjoint, approximate_kernel, coisometry, exact_on, in_kernel,
+                          kernel_dimension, kernel_part, projector, reconstruction_error,
+                          same_data, singular_value_count, trace)
+from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
+from .stability import (blur_inverse, blur_inverse_estimate, blur_pinv_lipschitz, lam_for_bound,
+                        lipschitz_estimate, relu_attack_estimate, relu_lipschitz,
+                        tikhonov_kernel_share, tikhonov_norm)
+
+__all__ = [
+    "CheckError",
+    # basics
+    "at_least", "close", "defined",
+    # linear_maps
+    "adjoint", "approximate_kernel", "coisometry", "exact_on", "in_kernel", "kernel_dimension",
+    "kernel_part", "projector", "reconstruction_error", "same_data", "singular_value_count",
+    "trace",
+    # stability
+    "blur_inverse", "blur_inverse_estimate", "blur_pinv_lipschitz", "lam_for_bound",
+    "lipschitz_estimate", "relu_attack_estimate", "relu_lipschitz", "tikhonov_kernel_share",
+    "tikhonov_norm",
+    # sparse_recovery
+    "fista_step", "lasso_optimality", "soft_threshold_rule",
+    # learned
+    "data_step", "jitter", "mean_noise_ratio", "out_of_distribution", "psnr_comparison",
+    "risk_minimiser", "unrolled_itnet",
+    # instabilities
+    "attack_beats_random", "error_growth", "lipschitz_ratios", "nested_sampling",
+    "random_direction", "random_errors",
+]
