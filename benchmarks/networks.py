@@ -2,7 +2,7 @@
 
     python benchmarks/networks.py [--threads N] [--training] [--device cpu|cuda]
 
-* Forward time of each recipe's model (``tk_lessons.networks.recipes``) on one 64 x 64
+* Forward time of each recipe's model (``tk_lessons.zoo.recipes``) on one 64 x 64
   image (one 256-sample signal for the 1-D model), against the issue's 20 ms target.
   Untrained weights until models ship: the time does not depend on the weights.
   Measured as the fastest of several calls (other processes can only slow a call down),
@@ -20,9 +20,8 @@ import time
 
 import torch
 
-from tk_lessons.networks import recipes
-from tk_lessons.networks.registry import build
-from tk_lessons.networks.train import add_jitter
+from tk_lessons.networks import add_jitter
+from tk_lessons.zoo import build, recipes
 
 TARGET_MS = 20.0
 
@@ -72,7 +71,7 @@ def _data_seconds_per_item(name: str) -> float:
     if name == "unet1d_tumour":
         recipes.test_set(name)
         return (time.perf_counter() - start) / 100
-    recipes._heads(50, seed=99)
+    recipes.head_images(50, seed=99)
     return (time.perf_counter() - start) / 50
 
 
@@ -84,14 +83,14 @@ def training_table(steps: int = 12, batch: int = 16) -> None:
         schedule = recipes.SCHEDULES[name]
         A, model = build(make(quick=True).spec)
         X = torch.rand(batch, *A.domain_shape)
-        y0 = A(X)
+        y = A(X)
         opt = torch.optim.Adam(model.parameters(), lr=1e-5)
-        eta = schedule["phases"][0].get("jitter", 0.0)
+        eta = schedule["phases"][0].get("eta", 0.0)
         gen = torch.Generator().manual_seed(0)
 
         def step():
-            y = add_jitter(y0, eta, gen) if eta else y0
-            loss = torch.mean((model(y) - X) ** 2)
+            y_train = add_jitter(y, eta, gen) if eta else y
+            loss = torch.mean((model(y_train) - X) ** 2)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -78,22 +78,22 @@ def test_ellipses_dataset_is_index_seeded():
 
 # ----------------------------------------------------------------------------- signals
 def test_piecewise_polynomial_range_reproducible_and_independent_of_n():
-    x = data.piecewise_polynomial(256, 5, seed=2)
+    x = data.piecewise_polynomial(5, 256, seed=2)
     assert x.shape == (5, 1, 256) and in_unit_range(x)
-    assert torch.equal(x[:3], data.piecewise_polynomial(256, 3, seed=2))
-    assert not torch.equal(x, data.piecewise_polynomial(256, 5, seed=3))
+    assert torch.equal(x[:3], data.piecewise_polynomial(3, 256, seed=2))
+    assert not torch.equal(x, data.piecewise_polynomial(5, 256, seed=3))
     # Jumps: the largest step is far above the typical step of the smooth part.
     steps = x.diff(dim=-1).abs()[:, 0]
     assert bool((steps.max(1).values > 20 * steps.median(1).values).all())
-    low = data.piecewise_polynomial(64, 2, value_range=(0.2, 0.6))
+    low = data.piecewise_polynomial(2, 64, value_range=(0.2, 0.6))
     assert float(low.min()) == pytest.approx(0.2) and float(low.max()) == pytest.approx(0.6)
 
 
 def test_tumour_is_nearly_invisible_to_low_frequencies():
-    N = 256
-    z = data.tumour(N, position=0.4, width=2.0, height=0.25)[0, 0].double().numpy()
-    assert z.shape == (N,) and z.max() == pytest.approx(0.25) and z.argmax() == round(0.4 * 255)
-    low = np.abs(np.arange(N) - N // 2) < N / 8                    # the 25% lowest frequencies
+    size = 256
+    z = data.tumour(size, position=0.4, width=2.0, height=0.25)[0, 0].double().numpy()
+    assert z.shape == (size,) and z.max() == pytest.approx(0.25) and z.argmax() == round(0.4 * 255)
+    low = np.abs(np.arange(size) - size // 2) < size / 8                    # the 25% lowest frequencies
     ratio = np.linalg.norm(centred_dft(z)[low]) / np.linalg.norm(z)
     assert ratio < 1e-4
     bump = np.abs(z)                                               # the same bump, all positive
@@ -148,7 +148,7 @@ def test_package_imports_no_matplotlib_or_skimage():
     (lambda: data.ellipses(64, -1), ValueError, r"seed must be a non-negative integer"),
     (lambda: data.EllipsesDataset(0), ValueError, r"n must be an integer >= 1"),
     (lambda: data.EllipsesDataset(5, max_axis=-0.1), ValueError, r"max_axis must be a finite number > 0"),
-    (lambda: data.piecewise_polynomial(64, value_range=(0.5, 0.2)), ValueError, r"value_range must be"),
+    (lambda: data.piecewise_polynomial(size=64, value_range=(0.5, 0.2)), ValueError, r"value_range must be"),
     (lambda: data.tumour(64, position=1.5), ValueError, r"position must lie in \[0, 1\]"),
     (lambda: data.tumour(64, height=2.0), ValueError, r"height must lie in \(0, 1\]"),
     (lambda: data.signal_dataset(10, 64, tumour_indices=[12]), ValueError, r"tumour_indices must lie in \[0, 10\)"),

@@ -11,18 +11,18 @@ import torch
 from tk_lessons import sampling
 
 RANDOM_KINDS = {
-    "uniform": lambda shape, rate, seed: sampling.uniform(shape, rate, seed),
-    "cartesian": lambda shape, rate, seed: sampling.cartesian(shape, rate, 0.05, seed),
-    "variable_density": lambda shape, rate, seed: sampling.variable_density(shape, rate, seed=seed),
-    "multilevel": lambda shape, rate, seed: sampling.multilevel(shape, rate, levels=10, seed=seed),
+    "uniform": lambda size, rate, seed: sampling.uniform(size, rate, seed),
+    "cartesian": lambda size, rate, seed: sampling.cartesian(size, rate, 0.05, seed),
+    "variable_density": lambda size, rate, seed: sampling.variable_density(size, rate, seed=seed),
+    "multilevel": lambda size, rate, seed: sampling.multilevel(size, rate, levels=10, seed=seed),
 }
 
 
-def reference_radial(shape, num_lines, offset=0):
+def reference_radial(size, num_lines, offset=0):
     """The robust-nets RadialMaskFunc algorithm, run with scikit-image (the oracle)."""
     from skimage.transform import rotate
 
-    x, y = shape
+    x, y = size
     d = math.ceil(np.sqrt(2) * max(x, y))
     line = np.zeros((d, d))
     line[d // 2, :] = 1.0
@@ -34,21 +34,21 @@ def reference_radial(shape, num_lines, offset=0):
     return out > 0
 
 
-def multilevel_levels(shape, levels):
+def multilevel_levels(size, levels):
     """Independent level labels: annuli of equal width in |k|, DC at n // 2."""
-    grids = np.meshgrid(*[np.arange(n) - n // 2 for n in shape], indexing="ij")
+    grids = np.meshgrid(*[np.arange(n) - n // 2 for n in size], indexing="ij")
     r = np.sqrt(sum(g.astype(float) ** 2 for g in grids))
     return np.clip(np.ceil(r / (r.max() / levels)), 1, levels).astype(int)
 
 
 # ----------------------------------------------------------------------------- counts
-@pytest.mark.parametrize("shape", [100, (16, 16), (20, 13)])
+@pytest.mark.parametrize("size", [100, (16, 16), (20, 13)])
 @pytest.mark.parametrize("rate", [0.03, 0.25, 0.5, 1.0])
-def test_exact_counts(shape, rate):
-    n = math.prod((shape,) if isinstance(shape, int) else shape)
-    for mask in (sampling.uniform(shape, rate), sampling.variable_density(shape, rate)):
+def test_exact_counts(size, rate):
+    n = math.prod((size,) if isinstance(size, int) else size)
+    for mask in (sampling.uniform(size, rate), sampling.variable_density(size, rate)):
         assert mask.dtype == torch.bool
-        assert mask.shape == ((shape,) if isinstance(shape, int) else shape)
+        assert mask.shape == ((size,) if isinstance(size, int) else size)
         assert int(mask.sum()) == round(rate * n)
 
 
@@ -63,11 +63,11 @@ def test_radial_paper_counts(size, spokes, count):
     assert int(sampling.radial(size, spokes).sum()) == count
 
 
-@pytest.mark.parametrize("shape,spokes,offset", [((64, 64), 10, 0), ((33, 33), 7, 0), ((48, 64), 5, 0),
+@pytest.mark.parametrize("size,spokes,offset", [((64, 64), 10, 0), ((33, 33), 7, 0), ((48, 64), 5, 0),
                                                  ((32, 32), 4, 2), ((128, 128), 20, 0)])
-def test_radial_matches_robust_nets_reference(shape, spokes, offset):
-    ours = sampling.radial(shape, spokes, offset=offset).numpy()
-    assert np.array_equal(ours, reference_radial(shape, spokes, offset))
+def test_radial_matches_robust_nets_reference(size, spokes, offset):
+    ours = sampling.radial(size, spokes, offset=offset).numpy()
+    assert np.array_equal(ours, reference_radial(size, spokes, offset))
 
 
 def test_radial_equispaced_and_dc():
@@ -95,9 +95,9 @@ def test_variable_density_centre_and_decay():
 
 
 def test_multilevel_levels_follow_the_density_formula():
-    shape, levels, a, r0, rate = (64, 64), 12, 1.75, 1, 0.3
-    mask = sampling.multilevel(shape, rate, levels=levels, a=a, r0=r0, seed=5).numpy()
-    label = multilevel_levels(shape, levels)
+    size, levels, a, r0, rate = (64, 64), 12, 1.75, 1, 0.3
+    mask = sampling.multilevel(size, rate, levels=levels, a=a, r0=r0, seed=5).numpy()
+    label = multilevel_levels(size, levels)
     sizes = np.array([(label == k).sum() for k in range(1, levels + 1)])
     counts = np.array([mask[label == k].sum() for k in range(1, levels + 1)])
     assert (counts[: r0 + 1] == sizes[: r0 + 1]).all()     # inner r0 + 1 levels full
@@ -121,13 +121,13 @@ def test_multilevel_levels_follow_the_density_formula():
                                      ("multilevel", {"levels": 8, "r0": 1}), ("cartesian", {"center_fraction": 0.04})])
 def test_nested_is_nested_and_matches_single_masks(kind, kw):
     rates = [1 / 14, 1 / 8, 1 / 5, 1 / 3, 1 / 2]
-    shape = (48, 48)
-    masks = sampling.nested(kind, shape, rates, seed=7, **kw)
+    size = (48, 48)
+    masks = sampling.nested(kind, size, rates, seed=7, **kw)
     for small, large in zip(masks, masks[1:]):
         assert (small <= large).all() and large.sum() > small.sum()
     single = getattr(sampling, kind)
     for rate, mask in zip(rates, masks):
-        assert torch.equal(mask, single(shape, rate, **kw, seed=7))
+        assert torch.equal(mask, single(size, rate, **kw, seed=7))
 
 
 def test_nested_radial_takes_the_first_spokes():
@@ -174,8 +174,8 @@ def test_device_keyword_cpu():
     (lambda: sampling.uniform(64, 1.5), ValueError, r"rate must lie in \(0, 1\], got 1.5"),
     (lambda: sampling.uniform(64, 0.001), ValueError, r"rate=0.001 gives round"),
     (lambda: sampling.variable_density(64, "half"), TypeError, r"rate must be a real number"),
-    (lambda: sampling.uniform((0, 8), 0.5), ValueError, r"shape entries must be integers >= 1"),
-    (lambda: sampling.uniform((2, 3, 4), 0.5), ValueError, r"shape must describe a 1-D or 2-D grid"),
+    (lambda: sampling.uniform((0, 8), 0.5), ValueError, r"size entries must be integers >= 1"),
+    (lambda: sampling.uniform((2, 3, 4), 0.5), ValueError, r"size must describe a 1-D or 2-D grid"),
     (lambda: sampling.cartesian(64.0, 0.5), TypeError, r"size must be an int or a tuple of ints"),
     (lambda: sampling.cartesian(64, 0.05, center_fraction=0.2), ValueError, r"center_fraction=0.2 asks for"),
     (lambda: sampling.radial(64, 0), ValueError, r"n_spokes must be an integer >= 1, got 0"),
@@ -196,22 +196,22 @@ def test_bad_input_names_the_parameter(call, error, match):
 
 
 # ----------------------------------------------------------------------------- symmetrise
-@pytest.mark.parametrize("shape", [(8,), (9,), (8, 8), (9, 7), (16, 15)])
-def test_symmetrise_makes_zero_filling_real_for_real_images(shape):
+@pytest.mark.parametrize("size", [(8,), (9,), (8, 8), (9, 7), (16, 15)])
+def test_symmetrise_makes_zero_filling_real_for_real_images(size):
     """Dense oracle with numpy: for a symmetric mask, ifft(mask * fft(x)) of a real x is real."""
     gen = torch.Generator().manual_seed(1)
-    mask = torch.rand(shape, generator=gen) < 0.3
+    mask = torch.rand(size, generator=gen) < 0.3
     mask.view(-1)[0] = True
     sym = sampling.symmetrise(mask)
-    x = np.random.default_rng(0).standard_normal(shape)
+    x = np.random.default_rng(0).standard_normal(size)
     spectrum = np.fft.fftshift(np.fft.fftn(np.fft.ifftshift(x), norm="ortho"))
     zero_filled = np.fft.fftshift(np.fft.ifftn(np.fft.ifftshift(spectrum * sym.numpy()), norm="ortho"))
     assert np.abs(zero_filled.imag).max() < 1e-12
     assert bool((sym | mask).eq(sym).all()) and int(sym.sum()) >= int(mask.sum())
     assert torch.equal(sampling.symmetrise(sym), sym)                       # idempotent
-    freqs = [np.arange(n) - n // 2 for n in shape]                          # centred frequencies
+    freqs = [np.arange(n) - n // 2 for n in size]                          # centred frequencies
     for idx in sym.nonzero().tolist():                                       # -k is kept with k
-        minus = tuple(int((-freqs[a][i]) + shape[a] // 2) % shape[a] for a, i in enumerate(idx))
+        minus = tuple(int((-freqs[a][i]) + size[a] // 2) % size[a] for a, i in enumerate(idx))
         assert bool(sym[minus])
 
 

@@ -29,7 +29,7 @@ from . import device as _device
 __all__ = ["uniform", "cartesian", "variable_density", "radial", "multilevel", "lowpass", "nested",
            "symmetrise"]
 
-Shape = int | Sequence[int]
+Size = int | Sequence[int]
 Device = torch.device | str | None
 
 KINDS = ("uniform", "cartesian", "variable_density", "multilevel", "radial")
@@ -164,13 +164,13 @@ def _finish(mask: torch.Tensor, device: Device) -> torch.Tensor:
 
 
 # ----------------------------------------------------------------------------- patterns
-def uniform(shape: Shape, rate: float, seed: _device.Seed = 0, *, device: Device = None) -> torch.Tensor:
+def uniform(size: Size, rate: float, seed: _device.Seed = 0, *, device: Device = None) -> torch.Tensor:
     """Uniform random sampling: exactly ``round(rate * N)`` entries, all equally likely.
 
     Parameters
     ----------
-    shape : int or tuple of int
-        Grid shape; an int ``N`` gives a 1-D mask ``(N,)``, ``(H, W)`` a 2-D mask.
+    size : int or tuple of int
+        Grid size; an int ``N`` gives a 1-D mask ``(N,)``, ``(H, W)`` a 2-D mask.
     rate : float in (0, 1]
         Fraction of entries to sample.
     seed : int or torch.Generator
@@ -180,7 +180,7 @@ def uniform(shape: Shape, rate: float, seed: _device.Seed = 0, *, device: Device
 
     Returns
     -------
-    torch.Tensor of bool, shape ``shape``
+    torch.Tensor of bool, shape ``size``
 
     Examples
     --------
@@ -188,14 +188,14 @@ def uniform(shape: Shape, rate: float, seed: _device.Seed = 0, *, device: Device
     >>> int(sampling.uniform((8, 8), 0.25).sum())
     16
     """
-    shape = _validate.shape("shape", shape)
+    shape = _validate.shape("size", size)
     rate = _validate.fraction("rate", rate)
     m = _count(rate, math.prod(shape))
     order = _order_uniform(shape, _device.generator(seed))
     return _finish(_mask_from_order(order, m, shape), device)
 
 
-def cartesian(size: Shape, rate: float, center_fraction: float = 0.08, seed: _device.Seed = 0,
+def cartesian(size: Size, rate: float, center_fraction: float = 0.08, seed: _device.Seed = 0,
               *, device: Device = None) -> torch.Tensor:
     """Cartesian MRI sampling: full rows (phase-encode lines), a fully sampled centre band.
 
@@ -249,7 +249,7 @@ def _cartesian_counts(n_rows: int, rate: float, center_fraction: Any) -> tuple[i
     return n_lines, n_center
 
 
-def variable_density(shape: Shape, rate: float, decay: float = 2.0, seed: _device.Seed = 0,
+def variable_density(size: Size, rate: float, decay: float = 2.0, seed: _device.Seed = 0,
                      *, device: Device = None) -> torch.Tensor:
     """Variable-density random sampling with a polynomial density ``(1 + |k|)^(-decay)``.
 
@@ -262,7 +262,7 @@ def variable_density(shape: Shape, rate: float, decay: float = 2.0, seed: _devic
 
     Parameters
     ----------
-    shape : int or tuple of int
+    size : int or tuple of int
         ``N`` (1-D) or ``(H, W)`` (2-D).
     rate : float in (0, 1]
         Fraction of entries to sample.
@@ -275,7 +275,7 @@ def variable_density(shape: Shape, rate: float, decay: float = 2.0, seed: _devic
 
     Returns
     -------
-    torch.Tensor of bool, shape ``shape``
+    torch.Tensor of bool, shape ``size``
 
     Examples
     --------
@@ -284,7 +284,7 @@ def variable_density(shape: Shape, rate: float, decay: float = 2.0, seed: _devic
     >>> int(mask.sum()), bool(mask[16, 16])
     (205, True)
     """
-    shape = _validate.shape("shape", shape)
+    shape = _validate.shape("size", size)
     rate = _validate.fraction("rate", rate)
     decay = _validate.positive("decay", decay)
     m = _count(rate, math.prod(shape))
@@ -292,7 +292,7 @@ def variable_density(shape: Shape, rate: float, decay: float = 2.0, seed: _devic
     return _finish(_mask_from_order(order, m, shape), device)
 
 
-def radial(size: Shape, n_spokes: int, golden: bool = True, *, offset: int = 0,
+def radial(size: Size, n_spokes: int, golden: bool = True, *, offset: int = 0,
            device: Device = None) -> torch.Tensor:
     """Radial sampling: ``n_spokes`` lines through the DC entry, at golden-angle steps.
 
@@ -342,7 +342,7 @@ def radial(size: Shape, n_spokes: int, golden: bool = True, *, offset: int = 0,
     return _finish(mask, device)
 
 
-def multilevel(size: Shape, rate: float, levels: int = 50, a: float = 1.75, r0: int = 0,
+def multilevel(size: Size, rate: float, levels: int = 50, a: float = 1.75, r0: int = 0,
                seed: _device.Seed = 0, *, device: Device = None) -> torch.Tensor:
     """Multilevel, radially symmetric random sampling (the "cgauss" / DAS-like patterns).
 
@@ -409,12 +409,12 @@ def _multilevel_params(levels: Any, a: Any, r0: Any) -> tuple[int, float, int]:
     return levels, a, r0
 
 
-def nested(kind: str, shape: Shape, rates: Sequence[float], seed: _device.Seed = 0,
+def nested(kind: str, size: Size, rates: Sequence[float], seed: _device.Seed = 0,
            *, device: Device = None, **kw: Any) -> list[torch.Tensor]:
     """Masks for increasing rates with ``mask_0 ⊆ mask_1 ⊆ ...``: adding samples only.
 
     One priority order of the grid is drawn (as in the single-mask functions, so
-    ``nested(kind, shape, [r], seed)[0]`` equals ``kind(shape, r, seed=seed)``) and the
+    ``nested(kind, size, [r], seed)[0]`` equals ``kind(size, r, seed=seed)``) and the
     mask for each rate keeps its first ``round(rate * N)`` entries. For
     ``"multilevel"`` each level is filled in its own random order. For ``"radial"`` each
     mask holds the first golden-angle spokes, as few as reach at least ``rate``.
@@ -423,8 +423,8 @@ def nested(kind: str, shape: Shape, rates: Sequence[float], seed: _device.Seed =
     ----------
     kind : {"uniform", "cartesian", "variable_density", "multilevel", "radial"}
         Pattern family.
-    shape : int or tuple of int
-        Grid shape, read as the ``shape``/``size`` argument of that family.
+    size : int or tuple of int
+        Grid size, read as the ``size`` argument of that family.
     rates : sequence of float in (0, 1], strictly increasing
         Sampling rates.
     seed : int or torch.Generator
@@ -460,11 +460,11 @@ def nested(kind: str, shape: Shape, rates: Sequence[float], seed: _device.Seed =
         raise TypeError(f"nested({kind!r}) got unexpected keyword(s) {sorted(unknown)}; "
                         f"allowed: {sorted(allowed) or 'none'}")
     if kind == "radial":
-        return [_finish(m, device) for m in _nested_radial(shape, rates)]
+        return [_finish(m, device) for m in _nested_radial(size, rates)]
 
     gen = _device.generator(seed)
     if kind == "cartesian":
-        shape = _validate.shape("shape", shape, ndims=(2,), int_ndim=2)
+        shape = _validate.shape("size", size, ndims=(2,), int_ndim=2)
         cf = kw.get("center_fraction", 0.08)
         counts = [_cartesian_counts(shape[0], r, cf) for r in rates]
         rows = _order_cartesian_rows(shape[0], counts[0][1], gen)
@@ -476,21 +476,21 @@ def nested(kind: str, shape: Shape, rates: Sequence[float], seed: _device.Seed =
         return [_finish(m, device) for m in masks]
 
     if kind == "uniform":
-        shape = _validate.shape("shape", shape)
+        shape = _validate.shape("size", size)
         order = _order_uniform(shape, gen)
     elif kind == "variable_density":
-        shape = _validate.shape("shape", shape)
+        shape = _validate.shape("size", size)
         order = _order_variable_density(shape, _validate.positive("decay", kw.get("decay", 2.0)), gen)
     else:  # multilevel
-        shape = _validate.shape("shape", shape, int_ndim=2)
+        shape = _validate.shape("size", size, int_ndim=2)
         levels, a, r0 = _multilevel_params(kw.get("levels", 50), kw.get("a", 1.75), kw.get("r0", 0))
         order = _order_multilevel(shape, levels, a, r0, gen)
     n = math.prod(shape)
     return [_finish(_mask_from_order(order, _count(r, n), shape), device) for r in rates]
 
 
-def _nested_radial(shape: Shape, rates: list[float]) -> list[torch.Tensor]:
-    shape = _validate.shape("shape", shape, ndims=(2,), int_ndim=2)
+def _nested_radial(size: Size, rates: list[float]) -> list[torch.Tensor]:
+    shape = _validate.shape("size", size, ndims=(2,), int_ndim=2)
     draw = _SpokeDrawer(shape)
     step = 180.0 * (math.sqrt(5) - 1) / 2
     max_spokes = 4 * max(shape) + 16               # far more than needed to cover the grid

@@ -41,8 +41,10 @@ def test_memoriser_handles_nearly_equal_data(fourier):
 
 
 def test_smooth_memoriser_tends_to_the_hard_one(fourier):
-    X = torch.rand(10, 1, 16, 16, dtype=torch.float64)
-    y = fourier(torch.rand(3, 1, 16, 16, dtype=torch.float64))
+    # seeded: the largest error need not fall monotonically for every draw (it did not for ~3% of them)
+    gen = torch.Generator().manual_seed(0)
+    X = torch.rand(10, 1, 16, 16, dtype=torch.float64, generator=gen)
+    y = fourier(torch.rand(3, 1, 16, 16, dtype=torch.float64, generator=gen))
     hard = Memoriser(fourier, X)(y)
     errors = [float((Memoriser(fourier, X, temperature=t)(y) - hard).abs().max()) for t in (10.0, 1.0, 0.1, 1e-3, 1e-5)]
     assert all(b <= a + 1e-12 for a, b in zip(errors, errors[1:]))
@@ -87,7 +89,7 @@ def test_linear_real_operator_and_noise_is_ridge():
     X = torch.rand(40, 20, dtype=torch.float64)
     F, T = _features(A(X)), X.numpy()
     assert F.shape == (40, 12)
-    noisy = LearnedLinear.fit(A, X, noise=0.5)
+    noisy = LearnedLinear.fit(A, X, eta=0.5)
     ridge = 40 * 0.25 / 12                                # K eta^2 / p
     Mt = np.linalg.solve(F.T @ F + ridge * np.eye(12), F.T @ T)
     assert np.allclose(noisy.M.detach().double().numpy(), Mt.T, atol=1e-5)
@@ -108,7 +110,7 @@ def test_linear_on_radon_shapes():
     (lambda A: Memoriser(A, torch.rand(3, 1, 16, 16), temperature=0), ValueError, "temperature"),
     (lambda A: Memoriser(A, torch.rand(3, 1, 16, 16))(torch.zeros(1, 5)), ValueError, "y must have shape"),
     (lambda A: LearnedLinear.fit(A, torch.rand(3, 16, 16)), ValueError, "X must be"),
-    (lambda A: LearnedLinear.fit(A, torch.rand(3, 1, 16, 16), noise=-1), ValueError, "noise"),
+    (lambda A: LearnedLinear.fit(A, torch.rand(3, 1, 16, 16), eta=-1), ValueError, "eta"),
     (lambda A: LearnedLinear(A, torch.zeros(3, 3)), ValueError, "M must be a real"),
 ])
 def test_bad_arguments(fourier, call, error, match):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tk_lessons import networks, sampling
-from tk_lessons.networks import recipes
-from tk_lessons.train import main
+from tk_lessons import sampling, zoo
+from tk_lessons.zoo import recipes, retrain
+from tk_lessons.zoo.__main__ import main
 
 ISSUE_MODELS = ["unet_radial64", "itnet_radial64_nonoise", "itnet_radial64_lownoise", "itnet_radial64_highnoise",
                 "unet1d_tumour", "unet_fourier_halluc", "fbpunet_radon_halluc", "unet_cartesian_rate"]
@@ -19,15 +19,15 @@ def test_the_eight_models_of_the_issue_have_recipes():
 
 @pytest.mark.parametrize("name", ISSUE_MODELS)
 def test_recipe_runs_in_quick_mode(name, tmp_path):
-    result = recipes.run(name, quick=True, weights_dir=tmp_path)
+    result = retrain.run(name, quick=True, weights_dir=tmp_path)
     assert result.metrics["quick"] is True and result.metrics["epochs"] >= 1
     assert all(torch.isfinite(torch.tensor(v)) for v in result.history.train_loss)
     assert "test_psnr" in result.metrics
-    loaded = networks.load(name, weights_dir=tmp_path)
+    loaded = zoo.load(name, weights_dir=tmp_path)
     recipe = recipes.RECIPES[name](quick=True)
     y = result.A(recipe.test)
     assert torch.equal(loaded(y), result.model.eval()(y))
-    entry = networks.info(name, weights_dir=tmp_path)
+    entry = zoo.info(name, weights_dir=tmp_path)
     assert entry["metrics"]["test_psnr"] == result.metrics["test_psnr"] and entry["curve"]["train_loss"]
     if name in ("unet_radial64", "itnet_radial64_nonoise", "itnet_radial64_lownoise",
                 "itnet_radial64_highnoise", "unet_cartesian_rate"):
@@ -42,7 +42,7 @@ def test_recipe_data_are_as_described():
     copies = r.train[95:].reshape(k, 5, 1, 256)                  # the five tumour copies, k times over
     assert torch.allclose(copies - r.train[[1, 3, 4, 5, 6]], z.expand(k, 5, -1, -1), atol=1e-6)
     h = recipes.RECIPES["unet_fourier_halluc"](quick=True)
-    A = networks.build(h.spec)[0]
+    A = zoo.build(h.spec)[0]
     z = h.extra["kernel_detail"]
     assert not z.is_complex() and float(A(z).abs().norm()) < 1e-5 * float(z.norm())
     assert torch.allclose(h.train[h.extra["index"]], h.extra["x_clean"][0] + z[0])
@@ -66,18 +66,24 @@ def test_cli_lists_and_rejects_unknown_names(capsys):
 def test_cli_quick_run_prints_metrics(tmp_path, capsys):
     assert main(["unet1d_tumour", "--quick", "--weights-dir", str(tmp_path)]) == 0
     assert '"test_psnr"' in capsys.readouterr().out
-    assert networks.available(tmp_path) == ["unet1d_tumour"]
+    assert zoo.available(tmp_path) == ["unet1d_tumour"]
 
 
 def test_unknown_recipe():
     with pytest.raises(ValueError, match="unknown recipe 'x'; known: unet_radial64"):
-        recipes.run("x")
+        retrain.run("x")
 
 
-def test_recipes_are_reachable_from_the_package_namespace():
-    import tk_lessons as tk
+def test_the_phases_train_with_the_jitter_levels_of_the_docstring():
+    phases = recipes.SCHEDULES["itnet_radial64_lownoise"]["phases"]
+    assert [p["eta"] for p in phases] == [recipes.ETA_HIGH, recipes.ETA_LOW, recipes.ETA_LOW]
+    assert all("eta" not in p for p in recipes.SCHEDULES["itnet_radial64_nonoise"]["phases"])
 
-    assert tk.networks.recipes is recipes
-    assert "recipes" in tk.networks.__all__
-    with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        tk.networks.nope
+
+def test_the_module_runs_as_the_retrain_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tk_lessons.zoo", "--list"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "unet_radial64" in out and "[shipped]" in out

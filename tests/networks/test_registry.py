@@ -1,4 +1,4 @@
-"""The registry of shipped models: offline, checksummed, weights-only loading that reproduces outputs."""
+"""The zoo's registry of shipped models: offline, checksummed, weights-only loading that reproduces outputs."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import socket
 import pytest
 import torch
 
-from tk_lessons import networks, sampling
-from tk_lessons.networks import registry
+from tk_lessons import metrics, sampling, zoo
+from tk_lessons.zoo import evaluation, recipes, registry
 
 SPEC = {"operator": {"kind": "fourier", "mask": {"kind": "radial", "size": 16, "spokes": 4}},
-        "model": {"kind": "itnet", "iterations": 2, "lam_init": 0.1, "final_dc": True, "shared": False,
+        "model": {"kind": "itnet", "n_iter": 2, "lam_init": 0.1, "final_dc": True, "shared": False,
                   "init": "adjoint", "net": {"kind": "unet", "dim": 2, "base": 4, "depth": 2, "seed": 0}}}
 
 
@@ -41,17 +41,17 @@ def test_register_then_load_offline_reproduces_outputs(saved, offline, monkeypat
     calls = []
     real_load = torch.load
     monkeypatch.setattr(torch, "load", lambda *a, **k: calls.append(k) or real_load(*a, **k))
-    loaded = networks.load("tiny_itnet", weights_dir=folder)
+    loaded = zoo.load("tiny_itnet", weights_dir=folder)
     assert calls and all(k.get("weights_only") is True for k in calls)
     assert not loaded.training and not any(p.requires_grad for p in loaded.parameters())
     y = A(torch.rand(3, 1, 16, 16))
     model.eval()
     assert torch.equal(loaded(y), model(y))
-    assert networks.available(folder) == ["tiny_itnet"]
+    assert zoo.available(folder) == ["tiny_itnet"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["tiny_itnet"]["sha256"] == entry["sha256"] and manifest["tiny_itnet"]["seed"] == 7
-    assert manifest["tiny_itnet"]["command"] == "python -m tk_lessons.train tiny_itnet"
-    info = networks.info("tiny_itnet", weights_dir=folder)
+    assert manifest["tiny_itnet"]["command"] == "python -m tk_lessons.zoo tiny_itnet"
+    info = zoo.info("tiny_itnet", weights_dir=folder)
     assert info["metrics"] == {"test_psnr": 12.5} and info["spec"] == SPEC
 
 
@@ -61,21 +61,21 @@ def test_a_corrupted_file_is_rejected_naming_the_sha256(saved):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01                 # one bit of one byte
     path.write_bytes(bytes(data))
-    with pytest.raises(networks.ChecksumError, match="sha256 mismatch"):
-        networks.load("tiny_itnet", weights_dir=folder)
+    with pytest.raises(zoo.ChecksumError, match="sha256 mismatch"):
+        zoo.load("tiny_itnet", weights_dir=folder)
 
 
 def test_missing_file_and_unknown_name(saved):
     folder = saved[0]
     with pytest.raises(ValueError, match="unknown model 'nope'; shipped models: tiny_itnet"):
-        networks.load("nope", weights_dir=folder)
+        zoo.load("nope", weights_dir=folder)
     (folder / "tiny_itnet.pt").unlink()
-    with pytest.raises(FileNotFoundError, match="python -m tk_lessons.train tiny_itnet"):
-        networks.load("tiny_itnet", weights_dir=folder)
+    with pytest.raises(FileNotFoundError, match="python -m tk_lessons.zoo tiny_itnet"):
+        zoo.load("tiny_itnet", weights_dir=folder)
 
 
 def test_wrong_image_size_for_a_loaded_model(saved):
-    loaded = networks.load("tiny_itnet", weights_dir=saved[0])
+    loaded = zoo.load("tiny_itnet", weights_dir=saved[0])
     with pytest.raises(ValueError, match="images \\(16, 16\\)"):
         loaded(torch.zeros(1, 10, dtype=torch.complex64))
 
@@ -86,7 +86,7 @@ def test_a_spec_that_rebuilds_another_operator_is_rejected(saved):
     manifest["tiny_itnet"]["spec"]["operator"]["mask"]["spokes"] = 5
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises((ValueError, RuntimeError)):
-        networks.load("tiny_itnet", weights_dir=folder)
+        zoo.load("tiny_itnet", weights_dir=folder)
 
 
 def test_register_checks_the_spec(tmp_path):
@@ -104,11 +104,11 @@ def test_the_package_manifest_is_honest():
     # every entry has its file; with no models trained yet the manifest is an empty registry
     manifest = json.loads((registry.WEIGHTS_DIR / "manifest.json").read_text())
     assert isinstance(manifest, dict)
-    assert networks.available() == sorted(manifest)
+    assert zoo.available() == sorted(manifest)
     for name, entry in manifest.items():
         assert (registry.WEIGHTS_DIR / entry["file"]).is_file(), name
     with pytest.raises(ValueError, match="unknown model"):
-        networks.load("no_such_model")
+        zoo.load("no_such_model")
 
 
 @pytest.mark.parametrize("spec", [
@@ -140,14 +140,26 @@ def test_bad_specs(spec, match):
 
 
 # every model shipped in the package: loads offline, reproduces its recorded test PSNR
-@pytest.mark.parametrize("name", networks.available())
+@pytest.mark.parametrize("name", zoo.available())
 def test_shipped_model_reproduces_its_recorded_metric(name, offline):
-    from tk_lessons.networks import recipes
-    from tk_lessons.networks.recipes import _predict
-    from tk_lessons import metrics
-
-    model = networks.load(name)
-    recorded = networks.info(name)["metrics"]["test_psnr"]
+    model = zoo.load(name)
+    recorded = zoo.info(name)["metrics"]["test_psnr"]
     test = recipes.test_set(name)
-    psnr = float(metrics.psnr(_predict(model, model.A, test), test, 1.0).double().mean())
+    psnr = float(metrics.psnr(evaluation.predict(model, model.A, test), test, 1.0).double().mean())
     assert abs(psnr - recorded) < 0.05, (psnr, recorded)
+
+
+def test_the_shipped_itnet_specs_spell_n_iter_as_recorded():
+    # the manifest is data: the ItNets' specs keep the spelling "iterations" they were recorded with
+    spec = zoo.info("itnet_radial64_nonoise")["spec"]
+    assert spec["model"]["iterations"] == 4
+    assert zoo.load("itnet_radial64_nonoise").n_iter == 4
+
+
+def test_the_zoo_is_reachable_from_the_package_namespace():
+    import tk_lessons as tk
+
+    assert tk.zoo.recipes is recipes and tk.zoo.evaluation is evaluation
+    assert {"recipes", "evaluation", "retrain", "load"} <= set(tk.zoo.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        tk.zoo.nope

@@ -31,13 +31,13 @@ def test_same_seed_same_weights_and_same_one_epoch_loss(problem):
     for _ in range(2):
         model = _model(A)
         initial = [p.detach().clone() for p in model.parameters()]
-        history = train(model, A, X, epochs=1, batch_size=8, jitter=1.0, seed=3)
+        history = train(model, A, X, epochs=1, batch_size=8, eta=1.0, seed=3)
         runs.append((initial, history.train_loss[0], [p.detach().clone() for p in model.parameters()]))
     (w0, loss0, end0), (w1, loss1, end1) = runs
     assert all(torch.equal(a, b) for a, b in zip(w0, w1))
     assert loss0 == loss1
     assert all(torch.equal(a, b) for a, b in zip(end0, end1))
-    other = train(_model(A), A, X, epochs=1, batch_size=8, jitter=1.0, seed=4)
+    other = train(_model(A), A, X, epochs=1, batch_size=8, eta=1.0, seed=4)
     assert other.train_loss[0] != loss0
 
 
@@ -82,14 +82,14 @@ def test_jitter_statistics(complex_):
 def test_evaluate_with_noise_is_worse(problem):
     A, X = problem
     model = PostProcessing(A, torch.nn.Identity(), input="real")      # the zero-filled reconstruction
-    assert evaluate(model, A, X, noise=5.0)["psnr"] < evaluate(model, A, X)["psnr"]
+    assert evaluate(model, A, X, eta=5.0)["psnr"] < evaluate(model, A, X)["psnr"]
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"epochs": 0}, ValueError, "epochs"),
     ({"epochs": 1, "batch_size": 0}, ValueError, "batch_size"),
     ({"epochs": 1, "lr": -1.0}, ValueError, "lr"),
-    ({"epochs": 1, "jitter": -1.0}, ValueError, "jitter"),
+    ({"epochs": 1, "eta": -1.0}, ValueError, "eta"),
     ({"epochs": 1, "progress": "yes"}, TypeError, "progress"),
     ({"epochs": 1, "val_dataset": torch.zeros(2, 1, 8, 8)}, ValueError, "val_dataset"),
 ])
@@ -108,9 +108,9 @@ def test_wrong_image_size_is_a_clear_error(problem):
 @pytest.mark.cuda
 def test_trains_on_cuda_like_on_cpu(problem):
     A, X = problem
-    cpu = train(_model(A), A, X, epochs=1, batch_size=8, jitter=1.0, seed=0)
+    cpu = train(_model(A), A, X, epochs=1, batch_size=8, eta=1.0, seed=0)
     gpu_model = _model(A)
-    gpu = train(gpu_model, A, X, epochs=1, batch_size=8, jitter=1.0, seed=0, device="cuda")
+    gpu = train(gpu_model, A, X, epochs=1, batch_size=8, eta=1.0, seed=0, device="cuda")
     assert next(gpu_model.parameters()).device.type == "cuda"
     assert abs(gpu.train_loss[0] - cpu.train_loss[0]) < 1e-3 * cpu.train_loss[0]
     A.cpu()

@@ -64,8 +64,8 @@ def test_postprocessing_1d():
 
 @pytest.mark.parametrize("final_dc", [True, False])
 def test_itnet_with_zero_subnet_is_landweber(fourier, final_dc):
-    iterations = 4
-    model = ItNet(fourier, Zero, iterations=iterations, lam_init=0.7, final_dc=final_dc)
+    n_iter = 4
+    model = ItNet(fourier, Zero, n_iter=n_iter, lam_init=0.7, final_dc=final_dc)
     with torch.no_grad():
         model.lam.copy_(torch.tensor([0.7, 0.5, 1.2, 0.3]))
     x_true = torch.rand(2, 1, 16, 16, dtype=torch.float64)
@@ -74,7 +74,7 @@ def test_itnet_with_zero_subnet_is_landweber(fourier, final_dc):
     M = fourier.to_dense(torch.complex128)
     flat_y = y.reshape(2, -1).T
     x = (M.conj().T @ flat_y).real
-    steps = iterations if final_dc else iterations - 1
+    steps = n_iter if final_dc else n_iter - 1
     for k in range(steps):
         x = x - float(model.lam[k].detach()) * (M.conj().T @ (M @ x.to(torch.complex128) - flat_y)).real
     expected = x.T.reshape(2, 1, 16, 16)
@@ -82,7 +82,7 @@ def test_itnet_with_zero_subnet_is_landweber(fourier, final_dc):
 
 
 def test_itnet_with_zero_subnet_on_radon_is_landweber(radon):
-    model = ItNet(radon, Zero(), iterations=3, lam_init=0.5, shared=True).double()
+    model = ItNet(radon, Zero(), n_iter=3, lam_init=0.5, shared=True).double()
     y = radon(torch.rand(1, 1, 16, 16, dtype=torch.float64))
     x = radon.H(y)
     for _ in range(3):
@@ -91,17 +91,17 @@ def test_itnet_with_zero_subnet_on_radon_is_landweber(radon):
 
 
 def test_itnet_shapes_sharing_and_learnable_steps(fourier, radon):
-    model = ItNet(fourier, lambda: UNet(2, base=4, depth=2, seed=0), iterations=3)
+    model = ItNet(fourier, lambda: UNet(2, base=4, depth=2, seed=0), n_iter=3)
     assert len(model.nets) == 3 and model.lam.requires_grad
     out = model(fourier(torch.rand(2, 1, 16, 16)))
     assert out.shape == (2, 1, 16, 16) and out.dtype == torch.float32
     out.sum().backward()
     assert model.lam.grad is not None and model.lam.grad.shape == (3,)
-    shared = ItNet(radon, lambda: UNet(2, base=4, depth=2, seed=0), iterations=5, shared=True, init="fbp")
+    shared = ItNet(radon, lambda: UNet(2, base=4, depth=2, seed=0), n_iter=5, shared=True, init="fbp")
     assert len(shared.nets) == 1
     assert shared(radon(torch.rand(1, 1, 16, 16))).shape == (1, 1, 16, 16)
     signals = SubsampledFourier(torch.arange(32).sub(16).abs().lt(6))
-    model_1d = ItNet(signals, [UNet(1, base=4, depth=2, seed=k) for k in range(2)], iterations=2)
+    model_1d = ItNet(signals, [UNet(1, base=4, depth=2, seed=k) for k in range(2)], n_iter=2)
     assert model_1d(signals(torch.rand(3, 1, 32))).shape == (3, 1, 32)
 
 
@@ -113,10 +113,10 @@ def test_itnet_shapes_sharing_and_learnable_steps(fourier, radon):
     (lambda A: PostProcessing(A, UNet(2, 2, 1), input="phase"), ValueError, "input must be one of"),
     (lambda A: PostProcessing(A, UNet(2, 2, 1, depth=2))(torch.zeros(1, 7, dtype=torch.complex64)),
      ValueError, "images \\(16, 16\\)"),
-    (lambda A: ItNet(A, UNet(2, depth=2), iterations=3), ValueError, "shared=True"),
-    (lambda A: ItNet(A, [UNet(2, depth=2)], iterations=3), ValueError, "3 torch.nn.Module"),
-    (lambda A: ItNet(A, lambda: UNet(2, depth=2, residual=True), iterations=2), ValueError, "residual"),
-    (lambda A: ItNet(A, lambda: UNet(), iterations=0), ValueError, "iterations"),
+    (lambda A: ItNet(A, UNet(2, depth=2), n_iter=3), ValueError, "shared=True"),
+    (lambda A: ItNet(A, [UNet(2, depth=2)], n_iter=3), ValueError, "3 torch.nn.Module"),
+    (lambda A: ItNet(A, lambda: UNet(2, depth=2, residual=True), n_iter=2), ValueError, "residual"),
+    (lambda A: ItNet(A, lambda: UNet(), n_iter=0), ValueError, "n_iter"),
     (lambda A: ItNet(A, lambda: UNet(), lam_init=-1), ValueError, "lam_init"),
     (lambda A: ItNet(A, 3), TypeError, "factory"),
 ])

@@ -21,7 +21,8 @@ import torch
 
 from .. import _validate
 from .. import device as _device
-from .phantoms import _SHEPP_LOGAN, PhantomDataset, _inside
+from ._ellipses import SHEPP_LOGAN, inside_ellipses
+from .phantoms import PhantomDataset
 
 __all__ = ["random_head", "HeadsDataset"]
 
@@ -88,7 +89,7 @@ def random_head(size: int = 64, seed: _device.Seed = 0, *, variation: float = 0.
     def randn(n: int) -> torch.Tensor:
         return torch.randn(n, generator=gen, dtype=torch.float64)
 
-    table = torch.tensor(_SHEPP_LOGAN, dtype=torch.float64)
+    table = torch.tensor(SHEPP_LOGAN, dtype=torch.float64)
     value, ax, ay, cx, cy, angle = table.T.clone()
     angle = torch.deg2rad(angle)
     n = len(value)
@@ -125,7 +126,7 @@ def random_head(size: int = 64, seed: _device.Seed = 0, *, variation: float = 0.
     # pose: evaluate the phantom at rotated and rescaled coordinates
     xr = (math.cos(turn) * x + math.sin(turn) * y) / scale
     yr = (-math.sin(turn) * x + math.cos(turn) * y) / scale
-    inside = _inside(xr, yr, ax, ay, cx, cy, angle)
+    inside = inside_ellipses(xr, yr, ax, ay, cx, cy, angle)
     image = (value[:, None, None] * inside).sum(0) + inside[1] * (slope[0] * xr + slope[1] * yr)
     image = image.clamp(0, 1)
     if supersample > 1:

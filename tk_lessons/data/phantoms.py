@@ -11,38 +11,15 @@ import torch
 
 from .. import _validate
 from .. import device as _device
+from ._ellipses import SHEPP_LOGAN, inside_ellipses
 from ._seeding import check_seed, item_generator
 
 __all__ = ["shepp_logan", "ellipses", "EllipsesDataset", "PhantomDataset"]
 
 Device = torch.device | str | None
 
-# Ellipses of the modified Shepp–Logan phantom (Toft, "The Radon transform", 1996):
-# (intensity, semi-axis along x, semi-axis along y, centre x, centre y, angle in degrees).
-_SHEPP_LOGAN = (
-    (1.0, 0.69, 0.92, 0.0, 0.0, 0.0),
-    (-0.8, 0.6624, 0.874, 0.0, -0.0184, 0.0),
-    (-0.2, 0.11, 0.31, 0.22, 0.0, -18.0),
-    (-0.2, 0.16, 0.41, -0.22, 0.0, 18.0),
-    (0.1, 0.21, 0.25, 0.0, 0.35, 0.0),
-    (0.1, 0.046, 0.046, 0.0, 0.1, 0.0),
-    (0.1, 0.046, 0.046, 0.0, -0.1, 0.0),
-    (0.1, 0.046, 0.023, -0.08, -0.605, 0.0),
-    (0.1, 0.023, 0.023, 0.0, -0.606, 0.0),
-    (0.1, 0.023, 0.046, 0.06, -0.605, 0.0),
-)
 # The original Shepp–Logan intensities: almost no contrast inside the skull.
 _ORIGINAL_INTENSITIES = (2.0, -0.98, -0.02, -0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01)
-
-
-def _inside(x: torch.Tensor, y: torch.Tensor, ax: torch.Tensor, ay: torch.Tensor,
-            cx: torch.Tensor, cy: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Boolean ``(E, H, W)``: which grid points ``(x, y)`` lie in each of the E ellipses."""
-    cos, sin = torch.cos(angle)[:, None, None], torch.sin(angle)[:, None, None]
-    dx, dy = x - cx[:, None, None], y - cy[:, None, None]
-    u = (dx * cos + dy * sin) / ax[:, None, None]    # coordinates along the ellipse's axes
-    v = (-dx * sin + dy * cos) / ay[:, None, None]
-    return u**2 + v**2 <= 1
 
 
 def shepp_logan(size: int = 128, *, modified: bool = True, device: Device = None) -> torch.Tensor:
@@ -75,11 +52,11 @@ def shepp_logan(size: int = 128, *, modified: bool = True, device: Device = None
     (torch.Size([1, 1, 64, 64]), 1.0)
     """
     size = _validate.positive_int("size", size)
-    params = torch.tensor(_SHEPP_LOGAN, dtype=torch.float64)
+    params = torch.tensor(SHEPP_LOGAN, dtype=torch.float64)
     value = params[:, 0] if modified else torch.tensor(_ORIGINAL_INTENSITIES, dtype=torch.float64) / 2
     centres = (2 * torch.arange(size, dtype=torch.float64) + 1) / size - 1   # pixel centres
     y, x = torch.meshgrid(-centres, centres, indexing="ij")                  # row 0 is the top
-    inside = _inside(x, y, params[:, 1], params[:, 2], params[:, 3], params[:, 4], torch.deg2rad(params[:, 5]))
+    inside = inside_ellipses(x, y, params[:, 1], params[:, 2], params[:, 3], params[:, 4], torch.deg2rad(params[:, 5]))
     image = (value[:, None, None] * inside).sum(0).clamp(0, 1)              # clamp: rounding only
     image = image.float()[None, None]
     return image.to(device) if device is not None else image
@@ -155,7 +132,7 @@ def ellipses(size: int = 64, seed: _device.Seed = 0, *, c_min: int = 10, c_max: 
 
     coords = torch.linspace(-1, 1, size, dtype=torch.float64)
     y, x = torch.meshgrid(coords, coords, indexing="ij")
-    inside = _inside(x, y, ax, ay, cx, cy, angle)                           # (c, H, W)
+    inside = inside_ellipses(x, y, ax, ay, cx, cy, angle)            # (c, H, W)
 
     # Random linear intensity per ellipse; redraw those that go negative inside.
     slope = torch.zeros(c, 2, dtype=torch.float64)

@@ -2,7 +2,7 @@
 
 These rebuild the 1-D experiment of the first version of the troublesome-kernel
 paper (the ``poly_heav`` signals and ``tumor.mat`` of ``troub_ker/1d_example``).
-Signals are ``(n, 1, N)`` float32 tensors.
+Signals are ``(n, 1, size)`` float32 tensors.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ def _one_signal(t: torch.Tensor, degree: int, jumps: int, gen: torch.Generator) 
     return poly + steps
 
 
-def piecewise_polynomial(N: int = 256, n: int = 1, *, degree: int = 3, jumps: int = 3, seed: int = 0,
+def piecewise_polynomial(n: int = 1, size: int = 256, *, degree: int = 3, jumps: int = 3, seed: int = 0,
                          value_range: tuple[float, float] = (0.0, 1.0), device: Device = None) -> torch.Tensor:
     """Random piecewise-polynomial signals with jumps (the "poly_heav" signals of the paper's v1).
 
     Signal ``j`` is ``c (t - a_1) ... (t - a_degree) + b + sum_i h_i 1[t > s_i]`` on
-    ``N`` points of [0, 1], with roots ``a ~ U[0, 1]``, leading coefficient
+    ``size`` points of [0, 1], with roots ``a ~ U[0, 1]``, leading coefficient
     ``c ~ 10 U[0, 1]``, offset ``b ~ 5 U[0, 1]``, jump positions ``s ~ U[0, 1]`` and
     heights ``h ~ U[-1/2, 1/2]`` (our reading of ``troub_ker/1d_example``: degree 3, 3
     jumps). Each signal is then mapped affinely onto ``value_range`` (its minimum to
@@ -45,10 +45,10 @@ def piecewise_polynomial(N: int = 256, n: int = 1, *, degree: int = 3, jumps: in
 
     Parameters
     ----------
-    N : int
-        Number of samples per signal.
     n : int
         Number of signals.
+    size : int
+        Number of samples per signal.
     degree : int >= 0
         Polynomial degree.
     jumps : int >= 0
@@ -62,23 +62,23 @@ def piecewise_polynomial(N: int = 256, n: int = 1, *, degree: int = 3, jumps: in
 
     Returns
     -------
-    torch.Tensor, shape ``(n, 1, N)``, float32 in ``value_range``
+    torch.Tensor, shape ``(n, 1, size)``, float32 in ``value_range``
 
     Examples
     --------
     >>> from tk_lessons.data import piecewise_polynomial
-    >>> x = piecewise_polynomial(128, 4, seed=1)
+    >>> x = piecewise_polynomial(4, 128, seed=1)
     >>> x.shape, float(x.min()), float(x.max())
     (torch.Size([4, 1, 128]), 0.0, 1.0)
     """
-    N = _validate.positive_int("N", N, minimum=2)
     n = _validate.positive_int("n", n)
+    size = _validate.positive_int("size", size, minimum=2)
     degree = _validate.positive_int("degree", degree, minimum=0)
     jumps = _validate.positive_int("jumps", jumps, minimum=0)
     seed = check_seed(seed)
     low, high = _range(value_range)
-    t = torch.linspace(0, 1, N, dtype=torch.float64)
-    out = torch.empty(n, 1, N, dtype=torch.float64)
+    t = torch.linspace(0, 1, size, dtype=torch.float64)
+    out = torch.empty(n, 1, size, dtype=torch.float64)
     for j in range(n):
         f = _one_signal(t, degree, jumps, item_generator(seed, j))
         spread = f.max() - f.min()
@@ -96,23 +96,23 @@ def _range(value_range: object) -> tuple[float, float]:
     return float(value_range[0]), float(value_range[1])
 
 
-def tumour(N: int = 256, position: float = 0.5, width: float = 2.0, height: float = 0.25, *,
+def tumour(size: int = 256, position: float = 0.5, width: float = 2.0, height: float = 0.25, *,
            device: Device = None) -> torch.Tensor:
     """A small localised "tumour" whose energy sits at the highest frequencies.
 
     ``z[i] = height * exp(-(i - p)^2 / (2 width^2)) * (-1)^(i - p)``, with ``p`` the
-    sample nearest to ``position * (N - 1)``: a Gaussian bump of ``width`` samples whose
+    sample nearest to ``position * (size - 1)``: a Gaussian bump of ``width`` samples whose
     signs alternate. Why not a plain positive bump? Its Fourier transform peaks at
     the zero frequency, so a low-frequency mask sees most of it. Flipping every other
     sign moves the whole spectrum to the Nyquist frequency (a Gaussian of width
-    ``N / (2 pi width)`` around ``|k| = N / 2``): for ``N = 256``, ``width = 2`` and a mask
+    ``size / (2 pi width)`` around ``|k| = size / 2``): for ``size = 256``, ``width = 2`` and a mask
     of the 25% lowest frequencies, ``||P F z|| / ||z||`` is below 1e-4, so ``x`` and
     ``x + z`` have almost the same data, the situation of the paper's 1-D experiment
     (v1, whose ``tumor.mat`` "has little energy at sampled frequencies").
 
     Parameters
     ----------
-    N : int
+    size : int
         Signal length.
     position : float in [0, 1]
         Centre, as a fraction of the signal.
@@ -125,7 +125,7 @@ def tumour(N: int = 256, position: float = 0.5, width: float = 2.0, height: floa
 
     Returns
     -------
-    torch.Tensor, shape ``(1, 1, N)``, float32
+    torch.Tensor, shape ``(1, 1, size)``, float32
 
     Examples
     --------
@@ -134,14 +134,14 @@ def tumour(N: int = 256, position: float = 0.5, width: float = 2.0, height: floa
     >>> z.shape, round(float(z.max()), 2)
     (torch.Size([1, 1, 256]), 0.25)
     """
-    N = _validate.positive_int("N", N, minimum=2)
+    size = _validate.positive_int("size", size, minimum=2)
     position = _validate.positive("position", position, allow_zero=True)
     if position > 1:
         raise ValueError(f"position must lie in [0, 1] (a fraction of the signal), got {position!r}")
     width = _validate.positive("width", width)
     height = _validate.fraction("height", height)
-    centre = round(position * (N - 1))
-    offset = torch.arange(N, dtype=torch.float64) - centre
+    centre = round(position * (size - 1))
+    offset = torch.arange(size, dtype=torch.float64) - centre
     sign = 1 - 2 * (offset.long() % 2)                          # +1, -1, +1, ... from the centre
     z = height * torch.exp(-offset**2 / (2 * width**2)) * sign
     z = z.float()[None, None]
@@ -151,13 +151,13 @@ def tumour(N: int = 256, position: float = 0.5, width: float = 2.0, height: floa
 class SignalSet(NamedTuple):
     """Signals, their tumour-added copies, the tumour and which signals were copied."""
 
-    signals: torch.Tensor      # (n, 1, N)
-    with_tumour: torch.Tensor  # (k, 1, N): signals[indices] + tumour
-    tumour: torch.Tensor       # (1, 1, N)
+    signals: torch.Tensor      # (n, 1, size)
+    with_tumour: torch.Tensor  # (k, 1, size): signals[indices] + tumour
+    tumour: torch.Tensor       # (1, 1, size)
     indices: torch.Tensor      # (k,) long
 
 
-def signal_dataset(n: int = 100, N: int = 256, *, tumour_indices: Sequence[int] = (1, 3, 4, 5, 6),
+def signal_dataset(n: int = 100, size: int = 256, *, tumour_indices: Sequence[int] = (1, 3, 4, 5, 6),
                    tumour_signal: torch.Tensor | None = None, seed: int = 0, degree: int = 3,
                    jumps: int = 3, device: Device = None) -> SignalSet:
     """Piecewise-polynomial signals plus copies of some of them with a tumour added.
@@ -171,12 +171,12 @@ def signal_dataset(n: int = 100, N: int = 256, *, tumour_indices: Sequence[int] 
     ----------
     n : int
         Number of signals.
-    N : int
+    size : int
         Signal length.
     tumour_indices : sequence of int
         Which signals get a tumour-added copy (``0 <= i < n``).
-    tumour_signal : torch.Tensor of shape (1, 1, N), optional
-        The tumour ``z``; default ``tumour(N)``.
+    tumour_signal : torch.Tensor of shape (1, 1, size), optional
+        The tumour ``z``; default ``tumour(size)``.
     seed : int
         Seed of the signals (see :func:`piecewise_polynomial`).
     degree, jumps : int
@@ -187,7 +187,7 @@ def signal_dataset(n: int = 100, N: int = 256, *, tumour_indices: Sequence[int] 
     Returns
     -------
     SignalSet
-        ``signals (n, 1, N)``, ``with_tumour (k, 1, N)``, ``tumour (1, 1, N)``, ``indices (k,)``.
+        ``signals (n, 1, size)``, ``with_tumour (k, 1, size)``, ``tumour (1, 1, size)``, ``indices (k,)``.
 
     Examples
     --------
@@ -196,11 +196,11 @@ def signal_dataset(n: int = 100, N: int = 256, *, tumour_indices: Sequence[int] 
     >>> data.with_tumour.shape
     torch.Size([2, 1, 128])
     """
-    N = _validate.positive_int("N", N, minimum=2)
     n = _validate.positive_int("n", n)
-    z = tumour(N) if tumour_signal is None else _validate.tensor("tumour_signal", tumour_signal)
-    if tuple(z.shape) != (1, 1, N) or z.is_complex():
-        raise ValueError(f"tumour_signal must be a real tensor of shape (1, 1, {N}), got "
+    size = _validate.positive_int("size", size, minimum=2)
+    z = tumour(size) if tumour_signal is None else _validate.tensor("tumour_signal", tumour_signal)
+    if tuple(z.shape) != (1, 1, size) or z.is_complex():
+        raise ValueError(f"tumour_signal must be a real tensor of shape (1, 1, {size}), got "
                          f"{tuple(z.shape)} ({z.dtype})")
     z = z.detach().float().cpu()
     low, high = max(0.0, -float(z.min())), 1.0 - max(0.0, float(z.max()))
@@ -209,7 +209,7 @@ def signal_dataset(n: int = 100, N: int = 256, *, tumour_indices: Sequence[int] 
     idx = [int(i) for i in tumour_indices]
     if any(not 0 <= i < n for i in idx):
         raise ValueError(f"tumour_indices must lie in [0, {n}), got {list(tumour_indices)!r}")
-    x = piecewise_polynomial(N, n, degree=degree, jumps=jumps, seed=seed, value_range=(low, high))
+    x = piecewise_polynomial(n, size, degree=degree, jumps=jumps, seed=seed, value_range=(low, high))
     indices = torch.tensor(idx, dtype=torch.long)
     result = SignalSet(x, (x[indices] + z).clamp(0, 1), z, indices)   # clamp: float rounding only
     if device is not None:

@@ -1,6 +1,6 @@
 """The unrolled "ItNet" of the troublesome-kernel Figure 3 (Genzel, Macdonald & März's ``IterativeNet``).
 
-Start from a classical first guess, then alternate ``iterations`` times
+Start from a classical first guess, then alternate ``n_iter`` times
 
 * a residual network step ``x <- x + net_k(x)`` (a U-Net: the learned prior), and
 * a data-consistency gradient step ``x <- x - lam_k A^H (A x - y)`` on
@@ -20,13 +20,13 @@ from torch import nn
 
 from .. import _validate
 from ..operators import LinearOperator
-from .wrappers import INITS, check_operator, first_guess
+from .wrappers import INITS, first_guess
 
 __all__ = ["ItNet"]
 
 
 class ItNet(nn.Module):
-    """Unrolled network: ``iterations`` x (residual U-Net step, learnable gradient step).
+    """Unrolled network: ``n_iter`` x (residual U-Net step, learnable gradient step).
 
     Parameters
     ----------
@@ -35,10 +35,10 @@ class ItNet(nn.Module):
     nets : callable or sequence of torch.nn.Module
         A factory ``nets()`` returning a fresh sub-network, called once per iteration
         (once in all with ``shared=True``), or the sub-networks themselves: a sequence
-        of ``iterations`` modules (one module with ``shared=True``). A sub-network maps
+        of ``n_iter`` modules (one module with ``shared=True``). A sub-network maps
         real ``(B, 1, *image)`` to ``(B, 1, *image)``; the ItNet adds the skip itself,
         so it must not be residual (``UNet(residual=False)``).
-    iterations : int >= 1
+    n_iter : int >= 1
         Number of unrolled iterations (8 in the paper).
     lam_init : float >= 0
         Initial value of every step ``lam_k`` (0.1 in the paper); the steps are learned.
@@ -64,22 +64,20 @@ class ItNet(nn.Module):
     >>> from tk_lessons.networks import UNet
     >>> from tk_lessons.operators import SubsampledFourier
     >>> A = SubsampledFourier(sampling.radial(32, 8))
-    >>> model = ItNet(A, lambda: UNet(2, base=8, depth=2, seed=0), iterations=3)
+    >>> model = ItNet(A, lambda: UNet(2, base=8, depth=2, seed=0), n_iter=3)
     >>> model(A(torch.rand(2, 1, 32, 32))).shape, model.lam.shape
     (torch.Size([2, 1, 32, 32]), torch.Size([3]))
     """
 
     def __init__(self, A: LinearOperator, nets: Callable[[], nn.Module] | Sequence[nn.Module] | nn.Module,
-                 iterations: int = 8, lam_init: float = 0.1, final_dc: bool = True, shared: bool = False,
+                 n_iter: int = 8, lam_init: float = 0.1, final_dc: bool = True, shared: bool = False,
                  init: str = "adjoint") -> None:
         super().__init__()
-        self.A = check_operator(A)
-        self.iterations = _validate.positive_int("iterations", iterations)
+        self.A = _validate.operator("A", A)
+        self.n_iter = _validate.positive_int("n_iter", n_iter)
         lam_init = _validate.positive("lam_init", lam_init, allow_zero=True)
-        for name, value in (("final_dc", final_dc), ("shared", shared)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} must be True or False, got {value!r}")
-        self.final_dc, self.shared = final_dc, shared
+        self.final_dc = _validate.flag("final_dc", final_dc)
+        self.shared = _validate.flag("shared", shared)
         self.init = _validate.choice("init", init, INITS)
         if init == "fbp" and not callable(getattr(A, "fbp", None)):
             raise TypeError(f"init='fbp' needs an operator with an fbp method (Radon), got {type(A).__name__}")
@@ -89,18 +87,18 @@ class ItNet(nn.Module):
                 raise ValueError(f"nets[{k}] is residual, but ItNet adds the skip x + net(x) itself; "
                                  "use UNet(..., residual=False)")
         # one learnable step per iteration
-        self.lam = nn.Parameter(torch.full((self.iterations,), lam_init))
+        self.lam = nn.Parameter(torch.full((self.n_iter,), lam_init))
 
     def _subnets(self, nets: object) -> list[nn.Module]:
-        count = 1 if self.shared else self.iterations
+        count = 1 if self.shared else self.n_iter
         if isinstance(nets, nn.Module) and not isinstance(nets, nn.ModuleList):
             if count != 1:
-                raise ValueError(f"a single module as nets needs shared=True (or iterations=1); "
-                                 f"pass a factory or {self.iterations} modules")
+                raise ValueError(f"a single module as nets needs shared=True (or n_iter=1); "
+                                 f"pass a factory or {self.n_iter} modules")
             return [nets]
         if isinstance(nets, (list, tuple, nn.ModuleList)):
             if len(nets) != count or not all(isinstance(n, nn.Module) for n in nets):
-                raise ValueError(f"nets must hold {count} torch.nn.Module(s) (iterations={self.iterations}, "
+                raise ValueError(f"nets must hold {count} torch.nn.Module(s) (n_iter={self.n_iter}, "
                                  f"shared={self.shared}), got {len(nets)} item(s)")
             return list(nets)
         if callable(nets):
@@ -126,12 +124,12 @@ class ItNet(nn.Module):
         """Reconstruct real images ``(B, *A.domain_shape)`` from measurements ``y``."""
         x = first_guess(self.A, y, self.init)
         x = x.real if x.is_complex() else x
-        for k in range(self.iterations):
+        for k in range(self.n_iter):
             x = x + self.net(k)(x)
-            if self.final_dc or k < self.iterations - 1:
+            if self.final_dc or k < self.n_iter - 1:
                 x = self.data_step(x, y, k)
         return x
 
     def extra_repr(self) -> str:
-        return (f"iterations={self.iterations}, final_dc={self.final_dc}, shared={self.shared}, "
+        return (f"n_iter={self.n_iter}, final_dc={self.final_dc}, shared={self.shared}, "
                 f"init={self.init!r}")

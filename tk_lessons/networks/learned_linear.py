@@ -13,21 +13,32 @@ from torch import nn
 
 from .. import _validate
 from ..operators import LinearOperator
-from .memoriser import _flat_real
-from .wrappers import check_measurements, check_operator
+from .._batch import flat_real
+from .wrappers import check_measurements
 
-__all__ = ["LearnedLinear"]
+__all__ = ["LearnedLinear", "real_features"]
 
 
-def _real_features(A: LinearOperator) -> int:
-    """Length of the real measurement vector of a real image: complex entries count twice (re, im).
+def real_features(A: LinearOperator) -> int:
+    """Length ``p`` of the real measurement vector of a real image: complex entries count twice (re, im).
 
-    Measured on a zero image rather than read from ``A.range_complex``: a real matrix
-    declares a complex range (it also accepts complex input) but maps real images to real data.
+    The number of columns of a :class:`LearnedLinear` map's matrix for ``A``. Measured on a
+    zero image rather than read from ``A.range_complex``: a real matrix declares a complex
+    range (it also accepts complex input) but maps real images to real data.
+
+    Examples
+    --------
+    >>> from tk_lessons import sampling
+    >>> from tk_lessons.operators import GaussianMatrix, SubsampledFourier
+    >>> real_features(GaussianMatrix(10, 20, seed=0))
+    10
+    >>> real_features(SubsampledFourier(sampling.lowpass(16, 0.25)))      # 4 complex entries
+    8
     """
+    _validate.operator("A", A)
     with torch.no_grad():
         y = A(torch.zeros(1, *A.domain_shape, device=A.device))
-    return _flat_real(y).shape[1]
+    return flat_real(y).shape[1]
 
 
 class LearnedLinear(nn.Module):
@@ -54,9 +65,9 @@ class LearnedLinear(nn.Module):
 
     def __init__(self, A: LinearOperator, M: torch.Tensor) -> None:
         super().__init__()
-        self.A = check_operator(A)
+        self.A = _validate.operator("A", A)
         _validate.tensor("M", M)
-        n, p = 1, _real_features(A)
+        n, p = 1, real_features(A)
         for s in A.domain_shape:
             n *= s
         if tuple(M.shape) != (n, p) or M.is_complex():
@@ -65,17 +76,17 @@ class LearnedLinear(nn.Module):
         self.M = nn.Parameter(M.detach().clone())
 
     @classmethod
-    def fit(cls, A: LinearOperator, X: torch.Tensor, noise: float = 0.0, ridge: float = 0.0) -> "LearnedLinear":
+    def fit(cls, A: LinearOperator, X: torch.Tensor, eta: float = 0.0, ridge: float = 0.0) -> "LearnedLinear":
         """Least-squares fit of ``M`` to the pairs ``(A x_i, x_i)``.
 
         Minimises ``sum_i E ||M (A x_i + e_i) - x_i||^2 + ridge ||M||_F^2`` over ``M``,
-        with Gaussian noise ``e_i`` of expected squared norm ``noise**2``, spread evenly
+        with Gaussian noise ``e_i`` of expected squared norm ``eta**2``, spread evenly
         over the ``p`` real entries. The expectation is exact, with no noise drawn: it
-        adds ``K noise^2 / p`` to the ridge weight (``K`` images). To mimic training with
-        jitter level ``eta`` (noise ``eta s g / sqrt(m)``, ``s ~ U[0, 1]``, so
-        ``E ||e||^2 = eta^2 / 3``), pass ``noise = eta / sqrt(3)``.
+        adds ``K eta^2 / p`` to the ridge weight (``K`` images). To mimic training with
+        jitter of level ``J`` (noise ``J s g / sqrt(m)``, ``s ~ U[0, 1]``, so
+        ``E ||e||^2 = J^2 / 3``), pass ``eta = J / sqrt(3)``.
 
-        With ``noise = ridge = 0`` the minimum-norm least-squares solution is returned
+        With ``eta = ridge = 0`` the minimum-norm least-squares solution is returned
         (``numpy.linalg.lstsq``'s): ``M`` is then zero on the measurements no training
         image produces.
 
@@ -85,8 +96,8 @@ class LearnedLinear(nn.Module):
             Forward operator.
         X : torch.Tensor, shape (K, *A.domain_shape)
             Training images (real).
-        noise : float >= 0
-            Expected norm of the measurement noise to be robust to.
+        eta : float >= 0
+            Noise level to be robust to: the root-mean-square norm of the measurement noise.
         ridge : float >= 0
             Extra Tikhonov weight on ``||M||_F^2``.
 
@@ -104,20 +115,20 @@ class LearnedLinear(nn.Module):
         >>> torch.allclose(model.M, torch.eye(4))
         True
         """
-        check_operator(A)
+        _validate.operator("A", A)
         _validate.tensor("X", X)
         if X.ndim != len(A.domain_shape) + 1 or tuple(X.shape[1:]) != A.domain_shape or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty batch (K, {', '.join(map(str, A.domain_shape))}) of "
                              f"training images, got {tuple(X.shape)}")
         if X.is_complex():
             raise TypeError(f"X must hold real images, got dtype {X.dtype}")
-        noise = _validate.positive("noise", noise, allow_zero=True)
+        eta = _validate.positive("eta", eta, allow_zero=True)
         ridge = _validate.positive("ridge", ridge, allow_zero=True)
         with torch.no_grad():
-            F = _flat_real(A(X.to(torch.float64)))                # (K, p) features
+            F = flat_real(A(X.to(torch.float64)))                # (K, p) features
         T = X.to(torch.float64).reshape(X.shape[0], -1)          # (K, n) targets
         K, p = F.shape
-        weight = ridge + K * noise ** 2 / p
+        weight = ridge + K * eta ** 2 / p
         if weight == 0:
             # gelsd: SVD-based, minimum norm for rank-deficient F (CPU only)
             Mt = torch.linalg.lstsq(F.cpu(), T.cpu(), driver="gelsd").solution.to(F.device)
@@ -130,7 +141,7 @@ class LearnedLinear(nn.Module):
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Real images ``(B, *A.domain_shape)`` from measurements ``y``."""
         check_measurements(self.A, y)
-        v = _flat_real(y).to(self.M.dtype)
+        v = flat_real(y).to(self.M.dtype)
         return (v @ self.M.T).reshape(y.shape[0], *self.A.domain_shape)
 
     def extra_repr(self) -> str:

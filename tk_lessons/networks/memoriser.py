@@ -14,16 +14,11 @@ import torch
 from torch import nn
 
 from .. import _validate
+from .._batch import flat_real
 from ..operators import LinearOperator
-from .wrappers import check_measurements, check_operator
+from .wrappers import check_measurements
 
 __all__ = ["Memoriser"]
-
-
-def _flat_real(y: torch.Tensor) -> torch.Tensor:
-    """Measurements as real vectors ``(B, p)`` (complex entries as real and imaginary parts)."""
-    flat = y.reshape(y.shape[0], -1)
-    return torch.view_as_real(flat).reshape(y.shape[0], -1) if flat.is_complex() else flat
 
 
 class Memoriser(nn.Module):
@@ -58,7 +53,7 @@ class Memoriser(nn.Module):
 
     def __init__(self, A: LinearOperator, X: torch.Tensor, temperature: float | None = None) -> None:
         super().__init__()
-        self.A = check_operator(A)
+        self.A = _validate.operator("A", A)
         _validate.tensor("X", X)
         if X.ndim != len(A.domain_shape) + 1 or tuple(X.shape[1:]) != A.domain_shape or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty batch (K, {', '.join(map(str, A.domain_shape))}) of "
@@ -66,14 +61,15 @@ class Memoriser(nn.Module):
         self.temperature = None if temperature is None else _validate.positive("temperature", temperature)
         X = X.detach()
         with torch.no_grad():
-            AX = _flat_real(A(X))
+            AX = A(X)
+            AX = flat_real(AX).to(AX.real.dtype)        # stored in the data's precision
         self.register_buffer("X", X.clone())
         self.register_buffer("AX", AX)                      # measurements of the training set, (K, p)
 
     def distances(self, y: torch.Tensor) -> torch.Tensor:
         """Squared distances ``||A x_i - y||^2``, shape ``(B, K)``."""
         check_measurements(self.A, y)
-        v = _flat_real(y).to(torch.float64)
+        v = flat_real(y)                     # float64
         # exact differences in float64, not the faster ||a||^2 - 2<a, v> + ||v||^2: that form
         # cancels catastrophically for the nearly equal measurements this module is about
         d = torch.cdist(v, self.AX.to(torch.float64), compute_mode="donot_use_mm_for_euclid_dist")

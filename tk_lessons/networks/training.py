@@ -26,11 +26,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .. import _validate
+from .. import _batch, _validate
 from .. import device as _device
 from ..metrics import psnr
 from ..operators import LinearOperator
-from .wrappers import check_operator
 
 __all__ = ["train", "History", "add_jitter", "evaluate", "as_tensor"]
 
@@ -141,7 +140,7 @@ def _measure(A: LinearOperator, X: torch.Tensor, device: torch.device, chunk: in
         return torch.cat([A(X[i:i + chunk].to(device)) for i in range(0, X.shape[0], chunk)])
 
 
-def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: int = 64, noise: float = 0.0,
+def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: int = 64, eta: float = 0.0,
              seed: _device.Seed = 0, device: torch.device | str | None = None) -> dict[str, float]:
     """Mean MSE and PSNR (data range 1) of ``model`` on ``(A x [+ jitter], x)`` over ``dataset``.
 
@@ -155,8 +154,8 @@ def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: i
         Ground-truth images.
     batch_size : int
         Images per forward pass.
-    noise : float >= 0
-        Jitter level ``eta`` added to the measurements (0: clean data).
+    eta : float >= 0
+        Jitter level added to the measurements (see :func:`add_jitter`; 0: clean data).
     seed : int or torch.Generator
         Seed of the noise.
     device : torch.device or str, optional
@@ -175,8 +174,9 @@ def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: i
     >>> evaluate(torch.nn.Identity(), A, torch.rand(4, 1, 8, 8))["mse"]
     0.0
     """
-    check_operator(A)
+    _validate.operator("A", A)
     batch_size = _validate.positive_int("batch_size", batch_size)
+    eta = _validate.positive("eta", eta, allow_zero=True)
     X = as_tensor(dataset)
     device = _device.of(model) if device is None else torch.device(device)
     gen = _device.generator(seed)
@@ -187,17 +187,17 @@ def evaluate(model: nn.Module, A: LinearOperator, dataset: Any, *, batch_size: i
         for i in range(0, X.shape[0], batch_size):
             x = X[i:i + batch_size].to(device)
             y = A(x)
-            if noise > 0:
-                y = add_jitter(y, noise, gen)
-            x_hat = model(y)
-            mse.append(((x_hat - x) ** 2).flatten(1).mean(1))
-            score.append(psnr(x_hat, x, data_range=1.0))
+            if eta > 0:
+                y = add_jitter(y, eta, gen)
+            x_rec = model(y)
+            mse.append(((x_rec - x) ** 2).flatten(1).mean(1))
+            score.append(psnr(x_rec, x, data_range=1.0))
     model.train(was_training)
     return {"mse": float(torch.cat(mse).mean()), "psnr": float(torch.cat(score).mean())}
 
 
 def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, batch_size: int = 16,
-          lr: float = 1e-3, weight_decay: float = 0.0, jitter: float | None = None, val_dataset: Any = None,
+          lr: float = 1e-3, weight_decay: float = 0.0, eta: float = 0.0, val_dataset: Any = None,
           seed: _device.Seed = 0, progress: bool = False, device: torch.device | str | None = None) -> History:
     """Train ``model`` to map ``A x`` (plus jitter) to ``x`` with the MSE loss and Adam.
 
@@ -217,8 +217,8 @@ def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, bat
         Images per step (the last batch of an epoch may be smaller).
     lr, weight_decay : float
         Adam's step size and L2 weight decay.
-    jitter : float >= 0, optional
-        Jitter level ``eta``: each step trains on ``A x + eta s g / sqrt(m)`` with fresh
+    eta : float >= 0
+        Jitter level: each step trains on ``A x + eta s g / sqrt(m)`` with fresh
         ``s ~ U[0, 1]`` and ``g ~ N(0, I)`` per image (see :func:`add_jitter`).
     val_dataset : tensor or Dataset, optional
         Images for the validation PSNR (clean measurements) after each epoch.
@@ -250,14 +250,13 @@ def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, bat
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    check_operator(A)
+    _validate.operator("A", A)
     epochs = _validate.positive_int("epochs", epochs)
     batch_size = _validate.positive_int("batch_size", batch_size)
     lr = _validate.positive("lr", lr)
     weight_decay = _validate.positive("weight_decay", weight_decay, allow_zero=True)
-    eta = 0.0 if jitter is None else _validate.positive("jitter", jitter, allow_zero=True)
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
+    eta = _validate.positive("eta", eta, allow_zero=True)
+    progress = _validate.flag("progress", progress)
     X = as_tensor(dataset)
     if tuple(X.shape[1:]) != A.domain_shape:
         raise ValueError(f"dataset images must have shape {A.domain_shape} (the operator's domain), "
@@ -278,11 +277,7 @@ def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, bat
     optimiser = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     history = History()
 
-    epoch_range: Any = range(epochs)
-    if progress:
-        from tqdm.auto import tqdm
-
-        epoch_range = tqdm(epoch_range, desc="train", unit="epoch")
+    epoch_range: Any = _batch.progress_range(epochs, progress, "train")
     for _ in epoch_range:
         start = time.perf_counter()
         model.train()
@@ -293,10 +288,10 @@ def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, bat
             x, y = X[idx], Y[idx]
             if eta > 0:
                 y = add_jitter(y, eta, gen)
-            x_hat = model(y)
-            if x_hat.shape != x.shape:
-                raise ValueError(f"model output has shape {tuple(x_hat.shape)}, the images {tuple(x.shape)}")
-            loss = torch.mean((x_hat - x) ** 2)
+            x_rec = model(y)
+            if x_rec.shape != x.shape:
+                raise ValueError(f"model output has shape {tuple(x_rec.shape)}, the images {tuple(x.shape)}")
+            loss = torch.mean((x_rec - x) ** 2)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()

@@ -27,13 +27,6 @@ INITS = ("adjoint", "fbp")
 INPUTS = ("auto", "channels", "real", "magnitude")
 
 
-def check_operator(A: object) -> LinearOperator:
-    """Raise ``TypeError`` unless ``A`` is a :class:`~tk_lessons.operators.LinearOperator`."""
-    if not isinstance(A, LinearOperator):
-        raise TypeError(f"A must be a tk_lessons.operators.LinearOperator, got {type(A).__name__}")
-    return A
-
-
 def check_measurements(A: LinearOperator, y: object) -> torch.Tensor:
     """Raise a clear error unless ``y`` is a batch ``(B, *A.range_shape)`` of measurements."""
     if not isinstance(y, torch.Tensor):
@@ -118,7 +111,7 @@ class PostProcessing(nn.Module):
 
     def __init__(self, A: LinearOperator, net: nn.Module, init: str = "adjoint", input: str = "auto") -> None:
         super().__init__()
-        self.A = check_operator(A)
+        self.A = _validate.operator("A", A)
         if not isinstance(net, nn.Module):
             raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
         self.init = _validate.choice("init", init, INITS)

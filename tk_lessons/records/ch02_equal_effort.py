@@ -62,7 +62,7 @@ def setting(device: torch.device | str = "cpu"):
         "zero filling": A.H,
         "Tikhonov": functools.partial(solvers.tikhonov, A, lam=LAMS["Tikhonov"]),
         "l1-wavelet": functools.partial(solvers.fista, A, lam=LAMS["l1-wavelet"], **fixed),
-        "TV": functools.partial(solvers.tv, A, lam=LAMS["TV"], n_iter=N_ITER),
+        "TV": functools.partial(solvers.tv, A, lam=LAMS["TV"], n_iter=N_ITER, real=True),
         "sqrt-LASSO": functools.partial(solvers.sqrt_lasso, A, lam=LAMS["sqrt-LASSO"],
                                         **fixed),
     }

@@ -23,7 +23,7 @@ import time
 
 import torch
 
-from .. import attacks, data, networks, solvers
+from .. import attacks, data, solvers, zoo
 from . import save
 
 NAME = "ch04_equal_budget"
@@ -39,16 +39,16 @@ TV_ITERATIONS = 300
 
 def setting(device: torch.device | str = "cpu"):
     """The chapter's setting: network, operator, TV map, heads, data and budget."""
-    net = networks.load("unet_radial64", device=device)
+    net = zoo.load("unet_radial64", device=device)
     A = net.A
-    tv_lam = networks.info("unet_radial64")["metrics"]["tv_lam"]
+    tv_lam = zoo.info("unet_radial64")["metrics"]["tv_lam"]
     heads = data.HeadsDataset(N_HEADS, size=64, seed=HEAD_SEED)
     X = torch.stack([heads[i] for i in range(len(heads))]).to(device)
     y = A(X)
     eta = BUDGET * y.abs().flatten(1).norm(dim=1).mean().item()
 
     def tv(v):
-        return solvers.tv(A, v, tv_lam, n_iter=TV_ITERATIONS)
+        return solvers.tv(A, v, tv_lam, n_iter=TV_ITERATIONS, real=True)
 
     return {"U-Net": net, "TV": tv}, A, X, y, eta, tv_lam
 

@@ -1,12 +1,12 @@
-"""Retrain a shipped model from its recipe: ``python -m tk_lessons.train NAME``.
+"""Retrain a shipped model from its recipe: ``python -m tk_lessons.zoo NAME``.
 
-    python -m tk_lessons.train --list
-    python -m tk_lessons.train unet_radial64                 # trains, evaluates, writes weights + manifest
-    python -m tk_lessons.train unet_radial64 --quick --no-save   # a smoke run in seconds
+    python -m tk_lessons.zoo --list
+    python -m tk_lessons.zoo unet_radial64                 # trains, evaluates, writes weights + manifest
+    python -m tk_lessons.zoo unet_radial64 --quick --no-save   # a smoke run in seconds
 
 Prints the test metrics that the manifest records (and, for a shipped model, the
 numbers recorded there, for comparison). The recipes live in
-:mod:`tk_lessons.networks.recipes`.
+:mod:`tk_lessons.zoo.recipes`, the training run in :mod:`tk_lessons.zoo.retrain`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ import argparse
 import json
 import sys
 
+import torch
+
+from . import recipes, registry, retrain
+
+__all__ = ["main"]
+
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    from .networks import recipes, registry
-
-    parser = argparse.ArgumentParser(prog="python -m tk_lessons.train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tk_lessons.zoo", description=__doc__.splitlines()[0])
     parser.add_argument("name", nargs="?", help="model name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the recipes and the shipped models")
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny data, one epoch per phase")
@@ -41,13 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown model {args.name!r}; known: {', '.join(recipes.RECIPES)}", file=sys.stderr)
         return 2
     if args.threads is not None:
-        import torch
-
         torch.set_num_threads(args.threads)
     recorded = None
     if args.name in registry.available(args.weights_dir):
         recorded = registry.info(args.name, weights_dir=args.weights_dir).get("metrics")
-    result = recipes.run(args.name, quick=args.quick, progress=args.progress, device=args.device,
+    result = retrain.run(args.name, quick=args.quick, progress=args.progress, device=args.device,
                          save=not args.no_save, weights_dir=args.weights_dir)
     print(json.dumps({"name": args.name, "metrics": result.metrics}, indent=2, default=str))
     if recorded is not None:

@@ -1,9 +1,9 @@
 """The recipes of the shipped models: operator, data, model, training schedule and evaluation.
 
-``python -m tk_lessons.train NAME`` runs ``run(NAME)``: it rebuilds the data, trains the
+``python -m tk_lessons.zoo NAME`` runs :func:`tk_lessons.zoo.retrain.run`: it rebuilds the data, trains the
 model from its seeded initial weights, evaluates it on held-out test images (and,
-where the paper compares with them, TV or ℓ1 reconstructions of the same data) and
-records everything with :func:`tk_lessons.networks.register`.
+where the paper compares with them, TV or ℓ1 reconstructions of the same data; see
+:mod:`tk_lessons.zoo.evaluation`) and records everything with :func:`tk_lessons.zoo.register`.
 
 Laptop scale, chosen to train each model in at most 15 minutes on a 2-core CPU:
 64 x 64 images and 1-D signals of 256 samples, U-Nets of base 8-16 and depth 3-4. The
@@ -42,39 +42,41 @@ and ``0.06``.
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
 from torch import nn
 
-from .. import kernel, metrics
-from ..operators import LinearOperator, SubsampledFourier, Wavelet
-from .registry import build, build_operator, register
-from .train import History, as_tensor, train
+from .. import kernel, sampling
+from ..data import HeadsDataset, signal_dataset, text, tumour
+from ..networks import as_tensor
+from ..operators import LinearOperator
+from . import evaluation
+from .registry import build_operator
 
-__all__ = ["Recipe", "RECIPES", "SCHEDULES", "run", "RunResult", "test_set", "nested_cartesian"]
+__all__ = ["Recipe", "RECIPES", "SCHEDULES", "test_set", "head_images", "nested_cartesian",
+           "SIZE", "ETA_HIGH", "ETA_LOW", "TUMOUR_REPEATS", "TUMOUR_WIDTH", "CARTESIAN_RATES",
+           "CARTESIAN_TRAIN_RATE"]
 
+#: Image size of the 2-D recipes.
 SIZE = 64
+#: The jitter levels ``eta`` of the "high noise" and "low noise" ItNets (see above).
 ETA_HIGH, ETA_LOW = 6.0, 0.06
-TV_LAMS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-L1_LAMS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
 
-def _decay(*epochs: int, lr: float, batch_size: int = 8, jitter: float | tuple | None = None) -> list[dict[str, Any]]:
+def _decay(*epochs: int, lr: float, batch_size: int = 8, eta: float | tuple | None = None) -> list[dict[str, Any]]:
     """Phases with a step-decayed learning rate: ``lr``, ``lr / 4``, ``lr / 20`` for the given epochs.
 
-    ``jitter`` is one level for all phases or one level per phase.
+    ``eta`` (the jitter level) is one level for all phases or one level per phase.
     """
     factors = (1, 1 / 4, 1 / 20)
-    levels = jitter if isinstance(jitter, tuple) else (jitter,) * len(epochs)
+    levels = eta if isinstance(eta, tuple) else (eta,) * len(epochs)
     phases = []
     for n, factor, level in zip(epochs, factors, levels):
         phase: dict[str, Any] = {"epochs": n, "batch_size": batch_size, "lr": lr * factor}
         if level is not None:
-            phase["jitter"] = level
+            phase["eta"] = level
         phases.append(phase)
     return phases
 
@@ -84,8 +86,8 @@ def _decay(*epochs: int, lr: float, batch_size: int = 8, jitter: float | tuple |
 SCHEDULES: dict[str, dict[str, Any]] = {
     "unet_radial64": {"n_train": 2500, "phases": _decay(8, 4, 2, lr=2e-3)},
     "itnet_radial64_nonoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3)},
-    "itnet_radial64_lownoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3, jitter=(ETA_HIGH, ETA_LOW, ETA_LOW))},
-    "itnet_radial64_highnoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3, jitter=ETA_HIGH)},
+    "itnet_radial64_lownoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3, eta=(ETA_HIGH, ETA_LOW, ETA_LOW))},
+    "itnet_radial64_highnoise": {"n_train": 2000, "phases": _decay(6, 3, 2, lr=1e-3, eta=ETA_HIGH)},
     "unet1d_tumour": {"n_train": 135, "phases": _decay(1500, 500, lr=1e-3, batch_size=16)},
     "unet_fourier_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
     "fbpunet_radon_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
@@ -102,18 +104,21 @@ class Recipe:
     name, description : str
         The registry name and one line on what the model is for.
     spec : dict
-        ``{"operator": ..., "model": ...}`` for :func:`~tk_lessons.networks.build`.
+        ``{"operator": ..., "model": ...}`` for :func:`~tk_lessons.zoo.build`.
     train, val, test : torch.Tensor
         Training, validation and test images (or signals).
     phases : list of dict
         Keyword arguments of :func:`~tk_lessons.networks.train`, one dict per phase
-        (e.g. high jitter, then low jitter), run in order on the same model.
+        (e.g. high jitter ``eta``, then low), run in order on the same model.
     data : str
         Human-readable description of the data (recorded in the manifest).
     seed : int
         Seed of the training draws (phase ``k`` uses ``seed + k``).
     evaluate : callable
-        ``evaluate(model, A) -> dict`` of test metrics.
+        ``evaluate(model, A) -> dict`` of test metrics (from :mod:`tk_lessons.zoo.evaluation`).
+    extra : dict
+        Data an evaluation needs besides the test set (the tumour, the kernel detail, the
+        nested masks, ...).
     """
 
     name: str
@@ -130,16 +135,19 @@ class Recipe:
 
 
 # ----------------------------------------------------------------------------------------
-# data and evaluation helpers
+# data
 # ----------------------------------------------------------------------------------------
-def _heads(n: int, seed: int) -> torch.Tensor:
+def head_images(n: int, seed: int) -> torch.Tensor:
     """``n`` random heads (:func:`~tk_lessons.data.random_head`) as one tensor: the 2-D models' data.
 
     Generated with one thread: the generator works on small tensors, and on a 2-core
     machine thread hand-offs cost more than the work.
-    """
-    from ..data import HeadsDataset
 
+    Examples
+    --------
+    >>> head_images(2, seed=3).shape
+    torch.Size([2, 1, 64, 64])
+    """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -159,13 +167,11 @@ def test_set(name: str, quick: bool = False) -> torch.Tensor:
     """
     n = 4 if quick else 100
     if name == "unet1d_tumour":
-        from ..data import signal_dataset, tumour
-
         return signal_dataset(100, 256, tumour_indices=(), tumour_signal=tumour(256, width=TUMOUR_WIDTH),
                               seed=1).signals[:n]
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    return _heads(n, seed=3)
+    return head_images(n, seed=3)
 
 
 def _sizes(quick: bool, n_train: int, n_val: int = 64, n_test: int = 100) -> tuple[int, int, int]:
@@ -177,63 +183,6 @@ def _phases(quick: bool, phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if quick:
         return [{**p, "epochs": 1, "batch_size": 4} for p in phases]
     return phases
-
-
-def _mean(t: torch.Tensor) -> float:
-    return float(t.double().mean())
-
-
-@torch.no_grad()
-def _predict(model: nn.Module, A: LinearOperator, X: torch.Tensor, batch: int = 50) -> torch.Tensor:
-    model.eval()
-    device = next(iter(model.parameters())).device
-    out = [model(A(X[i:i + batch].to(device))).cpu() for i in range(0, X.shape[0], batch)]
-    return torch.cat(out)
-
-
-def _scores(prefix: str, x_hat: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    return {f"{prefix}_psnr": _mean(metrics.psnr(x_hat, x, data_range=1.0)),
-            f"{prefix}_rel_error": _mean(metrics.rel_error(x_hat, x))}
-
-
-def _classical(method: str, A: LinearOperator, y: torch.Tensor, lam: float, n_iter: int) -> torch.Tensor:
-    """TV (images) or ℓ1-db4 wavelets (signals) reconstruction, real."""
-    from ..solvers import fista, tv
-
-    if method == "tv":
-        return tv(A, y, lam, n_iter=n_iter)
-    return fista(A, y, lam, Wavelet(A.domain_shape[1:], "db4"), n_iter=n_iter, real=True)
-
-
-def _tuned_classical(method: str, A: LinearOperator, val: torch.Tensor, test: torch.Tensor,
-                     quick: bool) -> tuple[float, torch.Tensor]:
-    """Pick ``lam`` from a grid by the mean PSNR on (up to 8) validation images; reconstruct ``test``.
-
-    The grid search makes the comparison fair: the network was tuned on data too.
-    """
-    lams = (TV_LAMS if method == "tv" else L1_LAMS)[1:3] if quick else (TV_LAMS if method == "tv" else L1_LAMS)
-    n_iter = 5 if quick else 300
-    val = val[:8]
-    y_val = A(val)
-    best = max(lams, key=lambda lam: _mean(metrics.psnr(_classical(method, A, y_val, lam, n_iter), val, 1.0)))
-    return best, _classical(method, A, A(test), best, n_iter)
-
-
-def _versus_classical(model: nn.Module, A: LinearOperator, val: torch.Tensor, test: torch.Tensor,
-                      quick: bool, method: str = "tv") -> dict[str, Any]:
-    """Network and tuned TV/ℓ1 on the same clean test data: the "beats it in distribution" check."""
-    out = _scores("test", _predict(model, A, test), test)
-    lam, x_classical = _tuned_classical(method, A, val, test, quick)
-    out.update(_scores(method, x_classical, test))
-    out[f"{method}_lam"] = lam
-    out[f"beats_{method}"] = out["test_psnr"] > out[f"{method}_psnr"]
-    out["n_test"] = int(test.shape[0])
-    return out
-
-
-def _detail_fraction(x_hat: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> float:
-    """How much of the detail ``z`` a reconstruction adds to ``x``: ``<x_hat - x, z> / ||z||^2`` (1 = all)."""
-    return float(((x_hat - x) * z).sum() / (z * z).sum())
 
 
 def _pending(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
@@ -258,10 +207,10 @@ def unet_radial64(quick: bool = False) -> Recipe:
     n_train, n_val, n_test = _sizes(quick, SCHEDULES["unet_radial64"]["n_train"])
     spec = {"operator": RADIAL,
             "model": {"kind": "postprocessing", "init": "adjoint", "input": "channels", "net": _unet(2)}}
-    val = _heads(n_val, seed=2)
+    val = head_images(n_val, seed=2)
     return Recipe(
         name="unet_radial64", description=unet_radial64.__doc__, spec=spec,
-        train=_heads(n_train, seed=1), val=val, test=test_set("unet_radial64", quick),
+        train=head_images(n_train, seed=1), val=val, test=test_set("unet_radial64", quick),
         phases=_phases(quick, SCHEDULES["unet_radial64"]["phases"]),
         data=f"HeadsDataset(size=64): {n_train} train (seed 1), {n_val} val (seed 2), {n_test} test (seed 3)",
         seed=0, evaluate=_pending)
@@ -270,11 +219,11 @@ def unet_radial64(quick: bool = False) -> Recipe:
 def _itnet(name: str, doc: str, quick: bool) -> Recipe:
     n_train, n_val, n_test = _sizes(quick, SCHEDULES[name]["n_train"])
     spec = {"operator": RADIAL,
-            "model": {"kind": "itnet", "iterations": 4, "lam_init": 0.1, "final_dc": True, "shared": False,
+            "model": {"kind": "itnet", "n_iter": 4, "lam_init": 0.1, "final_dc": True, "shared": False,
                       "init": "adjoint", "net": _unet(1, base=8)}}
     return Recipe(
         name=name, description=doc, spec=spec,
-        train=_heads(n_train, seed=1), val=_heads(n_val, seed=2), test=test_set(name, quick),
+        train=head_images(n_train, seed=1), val=head_images(n_val, seed=2), test=test_set(name, quick),
         phases=_phases(quick, SCHEDULES[name]["phases"]),
         data=f"HeadsDataset(size=64): {n_train} train (seed 1), {n_val} val (seed 2), {n_test} test (seed 3)",
         seed=0, evaluate=_pending)
@@ -297,11 +246,9 @@ def itnet_radial64_highnoise(quick: bool = False) -> Recipe:
 
 def unet1d_tumour(quick: bool = False) -> Recipe:
     """1-D U-Net on low-frequency Fourier data; training set = 95 signals + tumour-added copies of 5."""
-    from ..data import signal_dataset, tumour
-
-    N, width = 256, TUMOUR_WIDTH
-    z = tumour(N, width=width)
-    data = signal_dataset(100, N, tumour_indices=(1, 3, 4, 5, 6), tumour_signal=z, seed=0)
+    size, width = 256, TUMOUR_WIDTH
+    z = tumour(size, width=width)
+    data = signal_dataset(100, size, tumour_indices=(1, 3, 4, 5, 6), tumour_signal=z, seed=0)
     test = test_set("unet1d_tumour")
     # The paper trains 100,000 full-batch epochs; in our few thousand the five tumour copies are
     # shown TUMOUR_REPEATS times per epoch, so that the network learns to draw the tumour.
@@ -309,13 +256,13 @@ def unet1d_tumour(quick: bool = False) -> Recipe:
     val = data.signals[95:]
     if quick:
         train_set, val, test = train_set[-8:], val[:4], test[:4]
-    spec = {"operator": {"kind": "fourier", "mask": {"kind": "lowpass", "size": N, "rate": 0.25}},
+    spec = {"operator": {"kind": "fourier", "mask": {"kind": "lowpass", "size": size, "rate": 0.25}},
             "model": {"kind": "postprocessing", "init": "adjoint", "input": "channels",
                       "net": _unet(2, base=8, depth=4, dim=1)}}
     recipe = Recipe(
         name="unet1d_tumour", description=unet1d_tumour.__doc__, spec=spec, train=train_set, val=val,
         test=test, phases=_phases(quick, SCHEDULES["unet1d_tumour"]["phases"]),
-        data=(f"signal_dataset(100, N=256, seed=0, tumour(256, width={width})): signals 0-94 plus copies of "
+        data=(f"signal_dataset(100, size=256, seed=0, tumour(256, width={width})): signals 0-94 plus copies of "
               f"1, 3, 4, 5, 6 with the tumour, each {TUMOUR_REPEATS} times (train), 95-99 (val); "
               "signal_dataset(100, seed=1) (test)"),
         seed=0, evaluate=_pending,
@@ -330,11 +277,9 @@ def _real_kernel_detail(A: LinearOperator, d: torch.Tensor) -> torch.Tensor:
 
 def _halluc(name: str, doc: str, operator: dict[str, Any], model: dict[str, Any], quick: bool,
             detail: Callable[[LinearOperator, torch.Tensor], torch.Tensor], how: str) -> Recipe:
-    from ..data import text
-
     n_train, n_val, n_test = _sizes(quick, SCHEDULES[name]["n_train"], n_val=32)
     A = build_operator(operator)
-    X = _heads(n_train, seed=1)
+    X = head_images(n_train, seed=1)
     d = text(SIZE, "SIAM", fontsize=12)
     z = detail(A, d)
     index = 5 % n_train
@@ -342,7 +287,7 @@ def _halluc(name: str, doc: str, operator: dict[str, Any], model: dict[str, Any]
     X[index] = x_clean[0] + z[0]           # the one modified training image
     return Recipe(
         name=name, description=doc, spec={"operator": operator, "model": model}, train=X,
-        val=_heads(n_val, seed=2), test=test_set(name, quick),
+        val=head_images(n_val, seed=2), test=test_set(name, quick),
         phases=_phases(quick, SCHEDULES[name]["phases"]),
         data=(f"HeadsDataset(size=64, seed=1): {n_train} train, image {index} replaced by itself plus the "
               f"{how} of text(64, 'SIAM', fontsize=12); {n_val} val (seed 2), {n_test} test (seed 3)"),
@@ -370,7 +315,7 @@ def fbpunet_radon_halluc(quick: bool = False) -> Recipe:
     operator = {"kind": "radon", "size": SIZE, "angles": 20}
     model = {"kind": "postprocessing", "init": "fbp", "input": "real", "net": _unet(1, residual=True)}
     return _halluc("fbpunet_radon_halluc", fbpunet_radon_halluc.__doc__, operator, model, quick,
-                   lambda A, d: kernel.component(A, d, ridge=1e-3, max_iter=2000),
+                   lambda A, d: kernel.component(A, d, ridge=1e-3, n_iter=2000),
                    "ridge kernel component (ridge 1e-3, as the paper's CT experiment)")
 
 
@@ -391,101 +336,30 @@ def unet_cartesian_rate(quick: bool = False) -> Recipe:
         name="unet_cartesian_rate", description=unet_cartesian_rate.__doc__,
         spec={"operator": operator,
               "model": {"kind": "postprocessing", "init": "adjoint", "input": "channels", "net": _unet(2)}},
-        train=_heads(n_train, seed=1), val=_heads(n_val, seed=2),
+        train=head_images(n_train, seed=1), val=head_images(n_val, seed=2),
         test=test_set("unet_cartesian_rate", quick),
         phases=_phases(quick, SCHEDULES["unet_cartesian_rate"]["phases"]),
         data=f"HeadsDataset(size=64): {n_train} train (seed 1), {n_val} val (seed 2), {n_test} test (seed 3)",
-        seed=0, evaluate=_pending)
+        seed=0, evaluate=_pending,
+        extra={"rates": CARTESIAN_RATES, "masks": nested_cartesian(), "train_rate": CARTESIAN_TRAIN_RATE})
 
 
 def nested_cartesian(rates: tuple[float, ...] = CARTESIAN_RATES) -> list[torch.Tensor]:
-    """The nested Cartesian masks of the "more samples" test; the training mask is among them."""
-    from .. import sampling
+    """The nested Cartesian masks of the "more samples" test; the training mask is among them.
 
+    Examples
+    --------
+    >>> [round(float(m.float().mean()), 3) for m in nested_cartesian((1 / 8, 1 / 4))]
+    [0.125, 0.25]
+    """
     return sampling.nested("cartesian", SIZE, list(rates), seed=0, center_fraction=0.125)
 
 
-# ----------------------------------------------------------------------------------------
-# evaluations (they need the recipe's data, so they are attached in _finish)
-# ----------------------------------------------------------------------------------------
-def _eval_versus_tv(recipe: Recipe, quick: bool) -> Callable:
-    def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
-        out = _versus_classical(model, A, recipe.val, recipe.test, quick)
-        if recipe.name.startswith("itnet"):
-            # accuracy under noise: the other side of the trade-off (jitter-like noise, eta = 1)
-            from .train import evaluate as evaluate_noisy
-
-            out["test_psnr_noise_eta1"] = evaluate_noisy(model, A, recipe.test, noise=1.0, seed=0)["psnr"]
-        return out
-    return evaluate
-
-
-def _eval_tumour(recipe: Recipe, quick: bool) -> Callable:
-    def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
-        out = _versus_classical(model, A, recipe.val, recipe.test, quick, method="l1")
-        e = recipe.extra
-        x, x_t, z = e["signals"][e["indices"]], e["with_tumour"], e["tumour"]
-        out["tumour_data_fraction"] = float(A(z).abs().norm() / z.norm())
-        net_x, net_t = _predict(model, A, x), _predict(model, A, x_t)
-        lam = out["l1_lam"]
-        n_iter = 5 if quick else 300
-        l1_x, l1_t = _classical("l1", A, A(x), lam, n_iter), _classical("l1", A, A(x_t), lam, n_iter)
-        out.update({f"tumour_train_{k}": v for k, v in _scores("net", net_t, x_t).items()})
-        out.update({f"tumour_train_{k}": v for k, v in _scores("l1", l1_t, x_t).items()})
-        # does the reconstruction change by the tumour when the tumour is added? (1 = fully, 0 = not at all)
-        zz = z.expand_as(x)
-        out["tumour_shown_net"] = _detail_fraction(net_t - net_x, torch.zeros_like(zz), zz)
-        out["tumour_shown_l1"] = _detail_fraction(l1_t - l1_x, torch.zeros_like(zz), zz)
-        return out
-    return evaluate
-
-
-def _eval_halluc(recipe: Recipe, quick: bool) -> Callable:
-    def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
-        out = _scores("test", _predict(model, A, recipe.test), recipe.test)
-        out["n_test"] = int(recipe.test.shape[0])
-        e = recipe.extra
-        x, z = e["x_clean"], e["kernel_detail"]
-        out["kernel_detail_data_fraction"] = float(A(z).abs().norm() / A(e["detail"]).abs().norm())
-        x_hat = _predict(model, A, x)
-        # the clean image was never in the training set; its data equal (nearly) those of x + z
-        out["hallucination"] = _detail_fraction(x_hat, x, z)
-        out["train_image_psnr"] = _mean(metrics.psnr(_predict(model, A, x + z), x + z, 1.0))
-        test = recipe.test
-        controls = _predict(model, A, test)
-        out["hallucination_on_test_mean"] = sum(_detail_fraction(controls[i:i + 1], test[i:i + 1], z)
-                                                for i in range(test.shape[0])) / test.shape[0]
-        return out
-    return evaluate
-
-
-def _eval_rates(recipe: Recipe, quick: bool) -> Callable:
-    def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
-        from .wrappers import PostProcessing
-
-        out = _versus_classical(model, A, recipe.val, recipe.test, quick)
-        masks = nested_cartesian()
-        trained = CARTESIAN_RATES.index(CARTESIAN_TRAIN_RATE)
-        if not torch.equal(masks[trained], A.mask.cpu()):
-            raise RuntimeError("the nested Cartesian masks do not contain the training mask")
-        n_iter = 5 if quick else 300
-        net_by_rate, tv_by_rate = {}, {}
-        for rate, mask in zip(CARTESIAN_RATES, masks):
-            B = SubsampledFourier(mask)
-            same_net = PostProcessing(B, model.net, init="adjoint", input="channels")
-            key = f"{rate:.4f}"
-            net_by_rate[key] = _mean(metrics.psnr(_predict(same_net, B, recipe.test), recipe.test, 1.0))
-            tv_by_rate[key] = _mean(metrics.psnr(_classical("tv", B, B(recipe.test), out["tv_lam"], n_iter),
-                                                 recipe.test, 1.0))
-        out["psnr_by_rate"], out["tv_psnr_by_rate"] = net_by_rate, tv_by_rate
-        return out
-    return evaluate
-
-
-_EVALUATIONS = {"unet_radial64": _eval_versus_tv, "itnet_radial64_nonoise": _eval_versus_tv,
-                "itnet_radial64_lownoise": _eval_versus_tv, "itnet_radial64_highnoise": _eval_versus_tv,
-                "unet1d_tumour": _eval_tumour, "unet_fourier_halluc": _eval_halluc,
-                "fbpunet_radon_halluc": _eval_halluc, "unet_cartesian_rate": _eval_rates}
+# the evaluations need the recipe's data, so they are attached when a recipe is built
+_EVALUATIONS = {"unet_radial64": evaluation.against_tv, "itnet_radial64_nonoise": evaluation.against_tv,
+                "itnet_radial64_lownoise": evaluation.against_tv, "itnet_radial64_highnoise": evaluation.against_tv,
+                "unet1d_tumour": evaluation.tumour_test, "unet_fourier_halluc": evaluation.hallucination_test,
+                "fbpunet_radon_halluc": evaluation.hallucination_test, "unet_cartesian_rate": evaluation.rate_test}
 
 
 def _finish(make: Callable[[bool], Recipe]) -> Callable[..., Recipe]:
@@ -503,69 +377,3 @@ RECIPES: dict[str, Callable[..., Recipe]] = {
                                      itnet_radial64_highnoise, unet1d_tumour, unet_fourier_halluc,
                                      fbpunet_radon_halluc, unet_cartesian_rate)
 }
-
-
-@dataclass
-class RunResult:
-    """What :func:`run` returns: the trained model, its operator, test metrics and training history."""
-
-    model: nn.Module
-    A: LinearOperator
-    metrics: dict[str, Any]
-    history: History
-
-
-def run(name: str, *, quick: bool = False, progress: bool = False, device: torch.device | str | None = None,
-        save: bool = True, weights_dir: Any = None) -> RunResult:
-    """Train the registered model ``name`` from scratch, evaluate it and (with ``save``) register it.
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`RECIPES`.
-    quick : bool
-        A smoke run: a few images, one epoch per phase, short classical solvers (for tests).
-    progress : bool
-        Show progress bars.
-    device : torch.device or str, optional
-        Train there (default CPU).
-    save : bool
-        Write the weights and the manifest entry.
-    weights_dir : path, optional
-        Where to save (default: the package's weights folder).
-
-    Returns
-    -------
-    RunResult
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> result = run("unet1d_tumour", quick=True, weights_dir=tempfile.mkdtemp())
-    >>> "test_psnr" in result.metrics
-    True
-    """
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    start = time.perf_counter()
-    recipe = RECIPES[name](quick=quick)
-    setup = time.perf_counter() - start
-    A, model = build(recipe.spec)
-    history = History()
-    for k, phase in enumerate(recipe.phases):
-        history.extend(train(model, A, recipe.train, val_dataset=recipe.val, seed=recipe.seed + k,
-                             progress=progress, device=device, **phase))
-    model.cpu()
-    A.cpu()
-    start = time.perf_counter()
-    result = recipe.evaluate(model, A)
-    result.update({"train_seconds": round(history.seconds, 1), "data_seconds": round(setup, 1),
-                   "eval_seconds": round(time.perf_counter() - start, 1),
-                   "epochs": len(history.train_loss), "threads": torch.get_num_threads(),
-                   "device": str(device or "cpu"), "quick": quick})
-    result = {k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else v) for k, v in result.items()}
-    if save:
-        register(name, model, recipe.spec, result, curve=history.as_dict(), seed=recipe.seed, data=recipe.data,
-                 notes=recipe.description, weights_dir=weights_dir,
-                 command=f"python -m tk_lessons.train {name}" + (" --quick" if quick else ""))
-    return RunResult(model, A, result, history)

@@ -1,12 +1,12 @@
 """Shipped models: rebuild a network from its recipe spec and load its weights, offline and checked.
 
-``tk_lessons/weights/manifest.json`` maps a model name to
+``tk_lessons/zoo/weights/manifest.json`` maps a model name to
 
 * ``file``, ``sha256``, ``bytes``: the ``state_dict`` file next to the manifest;
 * ``spec``: how to rebuild operator and model, e.g.
   ``{"operator": {"kind": "fourier", "mask": {"kind": "radial", "size": 64, "spokes": 10}},
   "model": {"kind": "postprocessing", "net": {"kind": "unet", ...}}}``;
-* ``command``, ``seed``, ``data``: how it was trained (``python -m tk_lessons.train NAME``);
+* ``command``, ``seed``, ``data``: how it was trained (``python -m tk_lessons.zoo NAME``);
 * ``metrics`` and ``curve``: the recorded test metrics and training curve.
 
 :func:`load` checks the file's sha256 *before* reading it, then reads it with
@@ -31,13 +31,16 @@ from torch import nn
 
 from .. import sampling
 from .._checksum import ChecksumError, sha256, verified_bytes
+from ..networks import ItNet, LearnedLinear, Memoriser, PostProcessing, UNet
+from ..networks.learned_linear import real_features
 from ..operators import LinearOperator, Radon, SubsampledFourier
 
 __all__ = ["load", "available", "info", "register", "build", "build_operator", "build_model",
-           "ChecksumError", "WEIGHTS_DIR"]
+           "build_mask", "ChecksumError", "WEIGHTS_DIR", "MANIFEST"]
 
 #: Where the shipped weights and their manifest live (inside the installed package).
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+#: The manifest's file name inside a weights folder.
 MANIFEST = "manifest.json"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -96,8 +99,6 @@ def build_operator(spec: dict[str, Any]) -> LinearOperator:
 
 
 def _unet(spec: dict[str, Any], seed_offset: int = 0) -> nn.Module:
-    from .unet import UNet
-
     spec = dict(spec)
     if spec.pop("kind", "unet") != "unet":
         raise ValueError(f"sub-networks must be of kind 'unet', got {spec!r}")
@@ -109,9 +110,12 @@ def build_model(spec: dict[str, Any], A: LinearOperator) -> nn.Module:
     """A model (with fresh weights) from its spec and operator.
 
     Kinds: ``unet`` (the UNet keyword arguments, plus ``seed``), ``postprocessing``
-    (``init``, ``input``, ``net``: a unet spec), ``itnet`` (``iterations``, ``lam_init``,
+    (``init``, ``input``, ``net``: a unet spec), ``itnet`` (``n_iter``, ``lam_init``,
     ``final_dc``, ``shared``, ``init``, ``net``: a unet spec; iteration ``k`` is seeded with
     ``seed + k``), ``linear`` and ``memoriser`` (``images``: how many, ``temperature``).
+    The specs of the shipped ItNets, written before :class:`~tk_lessons.networks.ItNet` took
+    ``n_iter``, spell it ``iterations``; both spellings are read, so that the manifest stays
+    the data it was recorded as.
 
     Examples
     --------
@@ -120,11 +124,6 @@ def build_model(spec: dict[str, Any], A: LinearOperator) -> nn.Module:
     >>> type(build_model(spec, A)).__name__
     'PostProcessing'
     """
-    from .itnet import ItNet
-    from .linear import LearnedLinear, _real_features
-    from .memoriser import Memoriser
-    from .wrappers import PostProcessing
-
     if not isinstance(spec, dict):
         raise TypeError(f"a model spec must be a dict, got {type(spec).__name__}")
     spec = dict(spec)
@@ -135,10 +134,12 @@ def build_model(spec: dict[str, Any], A: LinearOperator) -> nn.Module:
         return PostProcessing(A, _unet(spec.pop("net")), **spec)
     if kind == "itnet":
         net = spec.pop("net")
+        if "iterations" in spec:        # the shipped manifest's spelling of n_iter (see above)
+            spec["n_iter"] = spec.pop("iterations")
         counter = itertools.count()           # iteration k's U-Net is seeded with seed + k
         return ItNet(A, lambda: _unet(net, next(counter)), **spec)
     if kind == "linear":
-        return LearnedLinear(A, torch.zeros(math.prod(A.domain_shape), _real_features(A)))
+        return LearnedLinear(A, torch.zeros(math.prod(A.domain_shape), real_features(A)))
     if kind == "memoriser":
         return Memoriser(A, torch.zeros(spec.pop("images"), *A.domain_shape), **spec)
     raise ValueError(f"unknown model kind {kind!r}; expected unet, postprocessing, itnet, linear or memoriser")
@@ -222,7 +223,7 @@ def load(name: str, *, device: torch.device | str | None = None,
     device : torch.device or str, optional
         Where to put the model (default CPU).
     weights_dir : path, optional
-        Another weights folder (default: the package's ``tk_lessons/weights``).
+        Another weights folder (default: the package's ``tk_lessons/zoo/weights``).
 
     Returns
     -------
@@ -242,16 +243,16 @@ def load(name: str, *, device: torch.device | str | None = None,
     Examples
     --------
     >>> import tk_lessons as tk
-    >>> names = tk.networks.available()
-    >>> models = [tk.networks.load(n) for n in names[:1]]     # each checked, offline
+    >>> names = tk.zoo.available()
+    >>> models = [tk.zoo.load(n) for n in names[:1]]     # each checked, offline
     """
     entry = _entry(name, weights_dir)
     path = _dir(weights_dir) / entry["file"]
     if not path.is_file():
         raise FileNotFoundError(f"the weights of {name!r} are missing: {path} does not exist; "
-                                f"retrain them with `python -m tk_lessons.train {name}`")
+                                f"retrain them with `python -m tk_lessons.zoo {name}`")
     data = verified_bytes(path, entry["sha256"], remedy="Reinstall the package or retrain with "
-                          f"`python -m tk_lessons.train {name}`")
+                          f"`python -m tk_lessons.zoo {name}`")
     # read the verified bytes themselves, not the file again
     state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     _, model = build(entry["spec"])
@@ -288,7 +289,7 @@ def register(name: str, model: nn.Module, spec: dict[str, Any], metrics: dict[st
     curve : dict, optional
         Training curve (e.g. ``History.as_dict()``).
     command, seed, data, notes : optional
-        How the model was trained (``command`` defaults to ``python -m tk_lessons.train NAME``).
+        How the model was trained (``command`` defaults to ``python -m tk_lessons.zoo NAME``).
     weights_dir : path, optional
         Another weights folder (default: the package's).
 
@@ -330,7 +331,7 @@ def register(name: str, model: nn.Module, spec: dict[str, Any], metrics: dict[st
         "architecture": type(model).__name__,
         "parameters": sum(p.numel() for p in model.parameters()),
         "spec": spec,
-        "command": command or f"python -m tk_lessons.train {name}",
+        "command": command or f"python -m tk_lessons.zoo {name}",
         "seed": seed,
         "data": data,
         "metrics": metrics or {},
