@@ -111,12 +111,14 @@ def test_validation_accepts_good_values():
     assert _validate.fraction("rate", 1) == 1.0
 
 
-@pytest.mark.parametrize("name", tk._SUBMODULES)
-def test_every_public_module_declares_what_it_exports(name):
-    module = getattr(tk, name)
-    assert hasattr(module, "__all__"), f"tk_lessons.{name} has no __all__"
-    missing = [n for n in module.__all__ if not hasattr(module, n)]
-    assert not missing, f"tk_lessons.{name}.__all__ lists names it lacks: {missing}"
+def test_every_public_submodule_resolves_lazily():
+    # ``__all__`` in every public module is checked in tests/test_conventions.py
+    import types
+
+    for name in tk.__all__:
+        assert getattr(tk, name) is not None, name
+    modules = [name for name in tk.__all__ if isinstance(getattr(tk, name), types.ModuleType)]
+    assert {"operators", "solvers", "kernel", "attacks", "networks", "zoo", "checks"} <= set(modules)
 
 
 def test_docstrings_cite_the_book_or_the_papers_not_private_notes():
