@@ -79,6 +79,28 @@ def test_used_in_lines_name_the_chapters_and_exercises(pages):
     assert "/exercises/source/02_stability.md)" in line
 
 
+def test_docstrings_render_without_warnings():
+    # the book builds with -W: a docstring that is not valid reST (``A^*`` outside a literal or
+    # :math:, ``|x|`` read as a substitution) fails it. Checked here without building the book.
+    problems = api_reference.docstring_problems()
+    assert not problems, ("write maths as :math:`...` and code as ``...``:\n  " + "\n  ".join(problems))
+
+
+def test_the_docstring_check_itself(monkeypatch):
+    def fake():
+        """Solve for :math:`x` with ``A^* y``; see :func:`tk_lessons.solvers.fista`.
+
+        Parameters
+        ----------
+        y : tensor
+            Data, A^* y.
+        """
+
+    monkeypatch.setattr(api_reference, "documented_docstrings", lambda: iter([("fake", "function", fake.__doc__)]))
+    problems = api_reference.docstring_problems()
+    assert len(problems) == 1 and "Inline emphasis" in problems[0] and "A^* y" in problems[0]
+
+
 def test_code_cells_are_read_without_magics(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("text `tk.solvers.fista` in prose\n\n```{code-cell} ipython3\n:tags: [hide-input]\n"

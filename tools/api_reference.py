@@ -127,6 +127,106 @@ def parameters(path: str, obj: Any) -> Iterator[tuple[str, str]]:
         yield from of(obj, path)
 
 
+# --------------------------------------------------------------------------- docstrings as reST
+
+_SPHINX_ROLES = ("math", "func", "class", "mod", "meth", "attr", "data", "exc", "obj", "ref", "doc",
+                 "cite", "cite:p", "cite:t", "numref", "term", "eq", "prf:ref")
+_SPHINX_DIRECTIVES = ("math", "attribute", "method", "function", "seealso", "versionadded",
+                      "versionchanged", "deprecated", "autolink-skip", "index", "data")
+
+
+def _register_sphinx_markup() -> None:
+    """Let plain docutils accept the Sphinx roles and directives napoleon and the docstrings use."""
+    from docutils import nodes
+    from docutils.parsers.rst import Directive, directives, roles
+
+    def role(name, rawtext, text, lineno, inliner, options=None, content=None):
+        return [nodes.literal(rawtext, text)], []
+
+    class AnyOptions(dict):
+        def __missing__(self, key):
+            return directives.unchanged
+
+    class Stub(Directive):
+        has_content = True
+        optional_arguments = 10
+        final_argument_whitespace = True
+        option_spec = AnyOptions()
+
+        def run(self):
+            node = nodes.container()
+            if self.content:
+                self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    for name in _SPHINX_ROLES:
+        roles.register_local_role(name, role)
+    for name in _SPHINX_DIRECTIVES:
+        directives.register_directive(name, Stub)
+
+
+def documented_docstrings() -> Iterator[tuple[str, str, str]]:
+    """``(name, kind, docstring)`` of everything the appendix renders.
+
+    Module docstrings of the pages and their sections, the public functions and classes, the
+    public methods and properties a class defines, and its ``#:`` attribute comments.
+    """
+    from sphinx.pycode import ModuleAnalyzer
+
+    objects = public_objects()
+    homes = {PACKAGE} | {f"{PACKAGE}.{s}" for s in _sections()} | {n.rsplit(".", 1)[0] for n in objects}
+    for home in sorted(homes):
+        yield home, "module", importlib.import_module(home).__doc__ or ""
+    for name, obj in objects.items():
+        if inspect.isfunction(obj):
+            yield name, "function", obj.__doc__ or ""
+            continue
+        yield name, "class", obj.__doc__ or ""
+        for member, attr in vars(obj).items():
+            if member.startswith("_"):
+                continue
+            if isinstance(attr, (staticmethod, classmethod)):
+                attr = attr.__func__
+            if inspect.isfunction(attr) or isinstance(attr, property):
+                kind = "property" if isinstance(attr, property) else "method"
+                yield f"{name}.{member}", kind, attr.__doc__ or ""
+        try:
+            comments = ModuleAnalyzer.for_module(obj.__module__).find_attr_docs()
+        except Exception:  # pragma: no cover - a module without source
+            comments = {}
+        for (owner, member), lines in comments.items():
+            if owner == obj.__qualname__ and not member.startswith("_"):
+                yield f"{name}.{member}", "attribute", "\n".join(lines)
+
+
+def docstring_problems() -> list[str]:
+    """The reST warnings and errors Sphinx would report on the appendix (``-W`` fails on each)."""
+    import io
+
+    from docutils.core import publish_doctree
+    from sphinx.ext.napoleon import Config
+    from sphinx.ext.napoleon.docstring import NumpyDocstring
+
+    _register_sphinx_markup()
+    config = Config(napoleon_google_docstring=False, napoleon_numpy_docstring=True)
+    problems = []
+    for name, kind, doc in documented_docstrings():
+        if not doc.strip():
+            continue
+        text = str(NumpyDocstring(inspect.cleandoc(doc), config, what=kind))
+        stream = io.StringIO()
+        publish_doctree(text, settings_overrides={"warning_stream": stream, "report_level": 2,
+                                                  "halt_level": 5, "input_encoding": "unicode"})
+        lines = text.splitlines()
+        for report in stream.getvalue().splitlines():
+            match = re.match(r"^<string>:(\d+): \((?:WARNING/2|ERROR/3|SEVERE/4)\) (.*)$", report)
+            if match:
+                number = int(match.group(1))
+                source = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+                problems.append(f"{name}: {match.group(2)} in: {source[:100]}")
+    return problems
+
+
 # --------------------------------------------------------------------------- where it is used
 
 def _sources() -> list[tuple[str, Path]]:
