@@ -1,6 +1,6 @@
 """Attack speed against a bare forward + backward pass of the same reconstructor (a script, not a test).
 
-    python benchmarks/attacks.py [--device cpu|cuda] [--batch 4] [--steps 20] [--rounds 3] [--threads N]
+    python benchmarks/attacks.py [--device cpu|cuda] [--batch 4] [--n-iter 20] [--rounds 3] [--threads N]
 
 Two reconstructors of 64 x 64 Fourier data (25 % variable-density mask):
 
@@ -10,7 +10,7 @@ Two reconstructors of 64 x 64 Fourier data (25 % variable-density mask):
 
 For each, the baseline is the rate of a bare ``recon(y)`` forward pass plus the backward pass
 to ``y`` (``torch.autograd.grad``), in the same run. Each attack's rate is its number of
-iterations per second, measured as the difference between runs of ``2 + steps`` and ``2``
+iterations per second, measured as the difference between runs of ``2 + n_iter`` and ``2``
 iterations, so one-off costs (the clean reconstruction, the final evaluation) are left out.
 For ``adversarial_perturbation`` the baseline differentiates ``r -> recon(A(x + r))`` instead,
 the map that attack differentiates. The ratio ``attack rate / bare rate`` is the share of the
@@ -33,6 +33,7 @@ from tk_lessons import sampling
 from tk_lessons.attacks import adversarial_perturbation, lipschitz_lower_bound, measurement_attack
 from tk_lessons.data import shepp_logan
 from tk_lessons.operators import SubsampledFourier
+from tk_lessons.solvers import fista
 
 
 class SmallUNet(nn.Module):
@@ -76,8 +77,6 @@ def unet_reconstructor(A: SubsampledFourier, device: torch.device):
 
 
 def fista_reconstructor(A: SubsampledFourier):
-    from tk_lessons.solvers.fista import fista
-
     return partial(fista, A, lam=1e-3, n_iter=50, real=True)
 
 
@@ -109,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--n-iter", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
     args = parser.parse_args()
@@ -117,33 +116,29 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, "
-          f"64 x 64 images, {args.steps} timed attack iterations, best of {args.rounds} rounds")
+          f"64 x 64 images, {args.n_iter} timed attack iterations, best of {args.rounds} rounds")
 
     A = SubsampledFourier(sampling.variable_density((64, 64), 0.25, seed=0)).to(device)
     x = shepp_logan(64).to(device).expand(args.batch, 1, 64, 64).contiguous()
     x = x + 0.01 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0)).to(device)
     y = A(x)
     eps = 0.05 * float(y.abs().square().sum(1).sqrt().mean())
-    S = args.steps
+    S = args.n_iter
 
-    recons = {"unet": unet_reconstructor(A, device)}
-    try:
-        recons["fista50"] = fista_reconstructor(A)
-    except ImportError:
-        print("(tk_lessons.solvers.fista not available: FISTA row skipped)")
+    recons = {"unet": unet_reconstructor(A, device), "fista50": fista_reconstructor(A)}
 
     print(f"\n{'reconstructor':<14} {'attack':<26} {'bare it/s':>10} {'attack it/s':>12} {'ratio':>7}")
     for name, recon in recons.items():
         attacks = {
-            "measurement_attack (adam)": (lambda s: measurement_attack(recon, y, x, eps, steps=s, seed=0),
+            "measurement_attack (adam)": (lambda s: measurement_attack(recon, y, x, eps, n_iter=s, seed=0),
                                           bare_loop(recon, y, S)),
-            "measurement_attack (pgd)": (lambda s: measurement_attack(recon, y, x, eps, steps=s, seed=0,
+            "measurement_attack (pgd)": (lambda s: measurement_attack(recon, y, x, eps, n_iter=s, seed=0,
                                                                       optimizer="pgd"),
                                          bare_loop(recon, y, S)),
-            "lipschitz_lower_bound": (lambda s: lipschitz_lower_bound(recon, y, eps, steps=s, seed=0),
+            "lipschitz_lower_bound": (lambda s: lipschitz_lower_bound(recon, y, eps, n_iter=s, seed=0),
                                       bare_loop(recon, y, S)),
             "adversarial_perturbation": (lambda s: adversarial_perturbation(recon, A, x, lam=0.1, lr=0.01,
-                                                                            steps=s, seed=0),
+                                                                            n_iter=s, seed=0),
                                          bare_loop(lambda r: recon(A(x + r)), torch.zeros_like(x), S)),
         }
         for label, (attack, bare) in attacks.items():
