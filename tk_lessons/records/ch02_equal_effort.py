@@ -31,12 +31,14 @@ import torch
 from .. import attacks, data, device as tk_device, operators, sampling, solvers
 from . import save
 
+__all__ = ["setting", "main"]
+
 NAME = "ch02_equal_effort"
 STEPS = 200
 RESTARTS = 4
 LR = 1.0
 SEED = 0
-N = 64
+SIZE = 64
 RATE = 0.25
 NOISE_LEVEL = 0.01          # ||e|| = 1% of ||A x||
 NOISE_SEED = 1
@@ -50,13 +52,13 @@ KEYS = {"zero filling": "zero_filling", "Tikhonov": "tikhonov", "l1-wavelet": "l
 
 def setting(device: torch.device | str = "cpu"):
     """The chapter's 25% problem: the maps, the operator, the phantom, the data and eps."""
-    x = data.shepp_logan(N, device=device).double()
-    A = operators.SubsampledFourier(sampling.multilevel(N, RATE)).to(device=device,
+    x = data.shepp_logan(SIZE, device=device).double()
+    A = operators.SubsampledFourier(sampling.multilevel(SIZE, RATE)).to(device=device,
                                                                       dtype=torch.float64)
     clean = A(x)
     e = tk_device.randn(*clean.shape, seed=NOISE_SEED, dtype=clean.dtype, device=device)
     y = clean + NOISE_LEVEL * clean.norm() * e / e.norm()
-    W = operators.Wavelet(N, "haar").to(device)
+    W = operators.Wavelet(SIZE, "haar").to(device)
     fixed = dict(W=W, n_iter=N_ITER, real=True)
     maps = {
         "zero filling": A.H,
@@ -78,11 +80,11 @@ def main() -> None:
     for name, recon in maps.items():
         key = KEYS[name]
         start = time.perf_counter()
-        res = attacks.lipschitz_lower_bound(recon, batch, eps, steps=STEPS, lr=LR, seed=SEED)
+        res = attacks.lipschitz_lower_bound(recon, batch, eps, n_iter=STEPS, lr=LR, seed=SEED)
         seconds[name] = round(time.perf_counter() - start, 1)
         history = res.history["ratio"][0].T.contiguous()      # (restarts, steps + 1)
         best = int(res.ratio.argmax())
-        tensors[f"e_{key}"] = res.perturbation[best:best + 1].clone()   # not the batch
+        tensors[f"e_{key}"] = res.e[best:best + 1].clone()   # not the batch
         tensors[f"ratio_history_{key}"] = history
         summary[name] = [round(float(r), 6) for r in res.ratio]
         print(f"{name}: ratios {summary[name]} in {seconds[name]} s", flush=True)
@@ -92,8 +94,8 @@ def main() -> None:
         "recipe": {"search": "tk_lessons.attacks.lipschitz_lower_bound", "sphere": True,
                    "steps": STEPS, "restarts": RESTARTS, "lr": LR, "seed": SEED,
                    "restarts_as": "a batch of copies of y, one random start each",
-                   "image": f"data.shepp_logan({N}).double()",
-                   "mask": f"sampling.multilevel({N}, {RATE})",
+                   "image": f"data.shepp_logan({SIZE}).double()",
+                   "mask": f"sampling.multilevel({SIZE}, {RATE})",
                    "noise": f"{NOISE_LEVEL} * ||A x||, tk_lessons.device.randn seed {NOISE_SEED}",
                    "maps": {"zero filling": "A^*", **{k: {"lam": v} for k, v in LAMS.items()}},
                    "n_iter": N_ITER, "wavelet": "haar",
