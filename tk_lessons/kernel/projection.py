@@ -16,67 +16,47 @@ import torch
 
 from .. import _batch, _validate
 from ..operators.base import LinearOperator
+from ..solvers.krylov import KrylovState, cg
 from ._common import cast_like, check_batch, check_tol, double
 
 __all__ = ["component", "project"]
 
 
-def _conjugate_residuals(A: LinearOperator, v: torch.Tensor, *, ridge: float = 0.0, tol: float = 1e-8,
-                         n_iter: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
-    """``s = v - A^H w`` with ``(A A^H + ridge I) w = A v``, by batched conjugate residuals.
-
-    The conjugate-residual method (CG's sibling for self-adjoint systems ``M w = b``, here
-    ``M = A A^H + ridge I``) makes ``||b - M w||`` decrease at every step; for ``ridge = 0``
-    that residual is ``||A s||``, the quantity we want small. It updates ``s`` directly, so
-    ``w`` is never stored, and costs one ``A`` and one ``A^H`` per step. Each sample has its
-    own step sizes and stops once ``||b - M w|| <= tol * max(||A v||, sigma * ||s||)``, where
-    ``sigma <= ||A||`` is estimated on the fly; the second term stops the iteration at
-    rounding level when ``v`` is (numerically) in the kernel already. Real inner products
-    ``Re <u, v>`` let the same code serve real and complex spaces.
-
-    Returns ``s`` and, per sample, the relative residual ``||b - M w|| / max(||A v||, sigma ||s||)``
-    at which it stopped (above ``tol`` only for a sample that ran out of iterations).
-    """
-    r = A(v)                                        # residual b - M w, with w = 0
-    b_norm = _batch.inner(r, r).sqrt()
-    s = v.clone()
-    Ah_r = A.adjoint(r)
-    M_r = A(Ah_r) + ridge * r
-    p, Ah_p, M_p = r, Ah_r, M_r                     # search direction, A^H p and M p
-    r_Mr = _batch.inner(r, M_r)
-    sigma2 = torch.zeros_like(b_norm)               # running estimate of ||A||^2 (never above it)
-    for it in range(n_iter + 1):
-        rr = _batch.inner(r, r)
-        sigma2 = torch.maximum(sigma2, _batch.inner(Ah_r, Ah_r) / torch.where(rr > 0, rr, 1.0))
-        scale = torch.maximum(b_norm, sigma2.sqrt() * _batch.inner(s, s).sqrt())
-        active = rr.sqrt() > tol * scale
-        if it == n_iter or not bool(active.any()):
-            break
-        Mp_Mp = _batch.inner(M_p, M_p)
-        # converged samples take no step, so the batch can keep going without them
-        alpha = torch.where(active & (Mp_Mp > 0), r_Mr / torch.where(Mp_Mp > 0, Mp_Mp, 1.0), 0.0)
-        s = s - _batch.expand(alpha, s) * Ah_p
-        r = r - _batch.expand(alpha, r) * M_p
-        Ah_r = A.adjoint(r)
-        M_r = A(Ah_r) + ridge * r
-        r_Mr_new = _batch.inner(r, M_r)
-        beta = torch.where(active & (r_Mr > 0), r_Mr_new / torch.where(r_Mr > 0, r_Mr, 1.0), 0.0)
-        p = r + _batch.expand(beta, p) * p
-        Ah_p = Ah_r + _batch.expand(beta, Ah_p) * Ah_p
-        M_p = M_r + _batch.expand(beta, M_p) * M_p
-        r_Mr = r_Mr_new
-    return s, rr.sqrt() / torch.where(scale > 0, scale, 1.0)
-
-
 def _kernel_part(A: LinearOperator, v: torch.Tensor, ridge: float, tol: float, n_iter: int,
                  what: str) -> torch.Tensor:
-    """The iteration in double precision, cast back to ``v``'s; warns when it ran out of iterations."""
-    s, residual = _conjugate_residuals(A, double(v), ridge=ridge, tol=tol, n_iter=n_iter)
+    """``s = v - A^H w`` with ``(A A^H + ridge I) w = A v``, by conjugate residuals, in double precision.
+
+    The conjugate-residual method (:func:`tk_lessons.solvers.krylov.cg` with ``method="cr"``)
+    makes ``||b - M w||`` decrease at every step, ``M = A A^H + ridge I``; for ``ridge = 0``
+    that residual is ``||A s||``, the quantity we want small. The solver carries ``A^H w``
+    along (``image=True``), so each step costs one ``A`` and one ``A^H``. Each sample stops
+    once ``||b - M w|| <= tol * max(||A v||, sigma * ||s||)``, where ``sigma <= ||A||`` is
+    estimated on the fly from ``||A^H r|| / ||r||``; the second term stops the iteration at
+    rounding level when ``v`` is (numerically) in the kernel already. A ``RuntimeWarning``
+    reports samples that ran out of iterations. The result is cast back to ``v``'s precision.
+    """
+    v64 = double(v)
+    sigma2 = torch.zeros(v.shape[0], dtype=torch.float64, device=v.device)  # running estimate of ||A||^2
+    residual = torch.zeros_like(sigma2)             # relative residual at the last check
+
+    def converged(state: KrylovState) -> torch.Tensor:
+        nonlocal sigma2, residual
+        rr = state.rr
+        sigma2 = torch.maximum(sigma2, _batch.sqnorm(state.r_image) / torch.where(rr > 0, rr, 1.0))
+        scale = torch.maximum(state.b_norm, sigma2.sqrt() * _batch.norm(v64 - state.x_image))
+        residual = rr.sqrt() / torch.where(scale > 0, scale, 1.0)
+        return rr.sqrt() <= tol * scale
+
+    def apply(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        Ah_w = A.adjoint(w)
+        return A(Ah_w) + ridge * w, Ah_w            # (M w, A^H w)
+
+    _, Ah_w = cg(apply, A(v64), n_iter=n_iter, method="cr", image=True, stop=converged)
     if bool((residual > tol).any()):
         warnings.warn(f"{what}: conjugate residuals stopped after n_iter={n_iter} iterations at "
                       f"relative residual {float(residual.max()):.1e} > tol={tol:.0e}",
                       RuntimeWarning, stacklevel=6)
-    return cast_like(s, v)
+    return cast_like(v64 - Ah_w, v)
 
 
 class _SelfAdjoint(torch.autograd.Function):
