@@ -33,6 +33,8 @@ SHARED_PRIVATE_MODULES = {"_batch", "_validate", "_setup", "_checksum", "_vocabu
 SHARED_BASENAMES: dict[str, str] = {
     "__init__": "every package has one",
     "__main__": "the command of a package",
+    "_common": "private helpers shared by the modules of one subpackage (attacks, kernel, solvers), "
+               "used only inside it (test_no_module_imports_a_private_name_of_another)",
 }
 
 
