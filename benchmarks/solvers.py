@@ -97,8 +97,8 @@ def speed_rows(device: torch.device, rounds: int, repeats: int, base: int, extra
                 "haar+": lambda: fista(A, y, LAM, W, n_iter=base + extra),
             }
             if tv is not None:                   # ADMM with the FFT-diagonal x-update for Fourier
-                fns["tv"] = lambda: tv(A, y, LAM, n_iter=base)
-                fns["tv+"] = lambda: tv(A, y, LAM, n_iter=base + extra)
+                fns["tv"] = lambda: tv(A, y, LAM, n_iter=base, real=True)
+                fns["tv+"] = lambda: tv(A, y, LAM, n_iter=base + extra, real=True)
             t = best_of(fns, rounds, repeats, device)
             it_fista = per_iteration(t, "fista", extra)
             it_haar = per_iteration(t, "haar", extra)
@@ -119,20 +119,21 @@ def gap_rows(device: torch.device, reference_iters: int, max_iters: int) -> None
     W = Wavelet(n, "haar").to(device)
     x = shepp_logan(n).to(device)
     y = A(x)
-    _, ref = fista(A, y.to(torch.complex128), LAM, W, n_iter=reference_iters, restart=True, return_info=True)
+    _, ref = fista(A, y.to(torch.complex128), LAM, W, n_iter=reference_iters, adaptive_restart=True,
+                   return_info=True)
     optimum = min(ref.objective)
     print(f"\nFISTA l1-Haar, 128² Shepp-Logan, lam={LAM}: time to a 1e-4 relative objective gap "
           f"(optimum {optimum:.6g} from {reference_iters} restarted iterations in float64)")
     print(f"{'variant':>18} {'iterations':>10} {'seconds':>8}")
     for restart in (False, True):
-        _, info = fista(A, y, LAM, W, n_iter=max_iters, restart=restart, return_info=True)
+        _, info = fista(A, y, LAM, W, n_iter=max_iters, adaptive_restart=restart, return_info=True)
         gaps = [(f - optimum) / optimum for f in info.objective]
         hit = next((k + 1 for k, g in enumerate(gaps) if g <= 1e-4), None)
         name = "FISTA + restart" if restart else "FISTA"
         if hit is None:
             print(f"{name:>18} {'>' + str(max_iters):>10} {'-':>8}  (gap {gaps[-1]:.1e} at the end)")
             continue
-        seconds = min_time(lambda: fista(A, y, LAM, W, n_iter=hit, restart=restart), 3, device)  # no history
+        seconds = min_time(lambda: fista(A, y, LAM, W, n_iter=hit, adaptive_restart=restart), 3, device)  # no history
         print(f"{name:>18} {hit:10d} {seconds:8.3f}")
 
 

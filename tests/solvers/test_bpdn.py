@@ -157,7 +157,7 @@ def test_gradcheck_small():
     (dict(tau=1.0, sigma=2.0), ValueError, "tau"),
     (dict(sigma=-1.0), ValueError, "sigma"),
     (dict(real=1), TypeError, "real"),
-    (dict(x0=torch.zeros(2, 1, N, N)), ValueError, "x0"),
+    (dict(x_init=torch.zeros(2, 1, N, N)), ValueError, "x_init"),
 ])
 def test_bad_input(fourier, kwargs, exc, match):
     A, y, eta = fourier

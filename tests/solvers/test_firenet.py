@@ -10,8 +10,8 @@ import torch
 
 from tk_lessons import sampling
 from tk_lessons.operators import Identity, SubsampledFourier, Wavelet
-from tk_lessons.solvers.firenet import firenet
-from tk_lessons.solvers.sqrt_lasso import level_weights
+from tk_lessons.solvers import firenet
+from tk_lessons.solvers import level_weights
 
 F64 = torch.float64
 
@@ -72,7 +72,7 @@ def test_matches_numpy_transcription():
     x = torch.linspace(-1, 1, 32, dtype=F64).reshape(1, 1, 32).sin() + (torch.arange(32) > 20)
     y = add_noise(A(x), 0.05, 0)
     # tau != sigma: catches swapped step sizes; L > ||A|| and a non-default eps0 and delta
-    out = firenet(A, y, 0.02, W, weights=w, restarts=4, inner=6, tau=0.5, sigma=1.5, L=1.3,
+    out = firenet(A, y, 0.02, W, weights=w, n_outer=4, n_inner=6, tau=0.5, sigma=1.5, L=1.3,
                   eps0=2.0, delta=1e-3)
     B = A.to_dense(torch.complex128).numpy() @ W.to_dense(F64).numpy().T
     psi = firenet_numpy(B, y.numpy().ravel(), 0.02, w.numpy().ravel(), 4, 6, 0.5, 1.5, 1.3, 2.0, 1e-3)
@@ -100,7 +100,7 @@ def test_objective_approaches_cvxpy_optimum(real):
     problem.solve(solver="CLARABEL")
     best = problem.value
 
-    x, info = firenet(A, y, lam, W, weights=w, restarts=12, inner=20, real=real, return_info=True)
+    x, info = firenet(A, y, lam, W, weights=w, n_outer=12, n_inner=20, real=real, return_info=True)
     gaps = [(f - best) / best for f in info.objective]
     print(f"real={real}: cvxpy {best:.6f}; relative gaps per restart", " ".join(f"{g:.1e}" for g in gaps))
     assert gaps[0] > 3 * gaps[2] > 9 * gaps[4]          # falls fast at first
@@ -115,7 +115,7 @@ def test_objective_approaches_cvxpy_optimum(real):
 def test_error_decays_geometrically_with_restarts():
     """Exactly sparse, noiseless: log ||psi_k - x|| is linear in k with slope about -1 (eps_k ~ e^-k)."""
     A, W, x = sparse_in_haar_1d()
-    _, iterates = firenet(A, A(x), 0.05, W, restarts=14, inner=10, real=True, return_iterates=True)
+    _, iterates = firenet(A, A(x), 0.05, W, n_outer=14, n_inner=10, real=True, return_iterates=True)
     errors = np.array([float((it - x).norm() / x.norm()) for it in iterates])
     k = np.arange(1, len(errors) + 1)
     slope, intercept = np.polyfit(k, np.log(errors), 1)
@@ -129,7 +129,7 @@ def test_error_decays_geometrically_with_restarts():
 def test_decay_stops_at_the_noise_floor():
     A, W, x = sparse_in_haar_1d(seed=1)
     y = add_noise(A(x), 1e-4, 2)
-    _, iterates = firenet(A, y, 0.05, W, restarts=14, inner=10, real=True, return_iterates=True)
+    _, iterates = firenet(A, y, 0.05, W, n_outer=14, n_inner=10, real=True, return_iterates=True)
     errors = np.array([float((it - x).norm() / x.norm()) for it in iterates])
     above = errors > 1e-3                                   # well above the floor
     slope = np.polyfit(np.flatnonzero(above), np.log(errors[above]), 1)[0]
@@ -146,7 +146,7 @@ def test_one_step_is_complex_modulus_soft_threshold():
     z = torch.randn(1, 12, generator=g, dtype=torch.complex128)
     y = torch.randn(1, 12, generator=g, dtype=torch.complex128)
     lam, delta = 2.0, 1e-9
-    x = firenet(Identity((12,), complex=True), y, lam, restarts=1, inner=1, x0=z, delta=delta)
+    x = firenet(Identity((12,), complex=True), y, lam, n_outer=1, n_inner=1, x_init=z, delta=delta)
     alpha = 1 / ((delta + float(y.norm())) / math.e / 2)        # L = tau = 1, p = 1
     t = lam / alpha
     expected = torch.where(z.abs() > t, (z.abs() - t) * z / z.abs(), torch.zeros_like(z))
@@ -163,7 +163,7 @@ def test_recovers_complex_coefficients_with_their_phases():
     support = torch.randperm(32, generator=g)[:8]
     c[0, 0, support] = (1 + torch.rand(8, generator=g, dtype=F64)) * torch.exp(
         2j * math.pi * torch.rand(8, generator=g, dtype=F64))
-    x = firenet(A, A(W.H(c)), 0.05, W, restarts=14, inner=10)
+    x = firenet(A, A(W.H(c)), 0.05, W, n_outer=14, n_inner=10)
     c_hat = W(x)
     assert float((c_hat - c).norm() / c.norm()) < 1e-5
     phase_error = (c_hat[0, 0, support] / c[0, 0, support]).angle().abs().max()
@@ -178,7 +178,7 @@ def test_gradcheck(real):
     y = y.detach().requires_grad_(True)
 
     def net(v):
-        return firenet(A, v, 0.05, W, restarts=2, inner=2, real=real)
+        return firenet(A, v, 0.05, W, n_outer=2, n_inner=2, real=real)
 
     assert torch.autograd.gradcheck(net, (y,))
 
@@ -186,13 +186,13 @@ def test_gradcheck(real):
 def test_batch_iterates_and_info():
     A, W, x = sparse_in_haar_1d()
     y = torch.cat([A(x), 0.1 * A(x.flip(-1))])
-    out, iterates, info = firenet(A, y, 0.05, W, restarts=3, inner=4, return_iterates=True, return_info=True)
+    out, iterates, info = firenet(A, y, 0.05, W, n_outer=3, n_inner=4, return_iterates=True, return_info=True)
     assert len(iterates) == 3 and torch.equal(iterates[-1], out)
     assert info.iterations == 3 and len(info.objective) == 3 and len(info.residual) == 3
     # the schedule: eps_1 = (delta + ||y||) / e, largest over the batch
     assert info.extra["epsilon"][0] == pytest.approx((1e-9 + float(A(x).norm())) / math.e, rel=1e-12)
     for i in range(2):
-        alone = firenet(A, y[i:i + 1], 0.05, W, restarts=3, inner=4)
+        alone = firenet(A, y[i:i + 1], 0.05, W, n_outer=3, n_inner=4)
         torch.testing.assert_close(out[i:i + 1], alone, atol=1e-12, rtol=1e-10)
 
 
@@ -200,9 +200,9 @@ def test_batch_iterates_and_info():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(lam=-1.0), ValueError, "lam"),
-    (dict(restarts=0), ValueError, "restarts"),
-    (dict(inner=0), ValueError, "inner"),
-    (dict(restarts=2.5), TypeError, "restarts"),
+    (dict(n_outer=0), ValueError, "n_outer"),
+    (dict(n_inner=0), ValueError, "n_inner"),
+    (dict(n_outer=2.5), TypeError, "n_outer"),
     (dict(tau=1.0, sigma=1.5), ValueError, "tau"),
     (dict(weights=torch.ones(1, 4, 4, dtype=F64)), ValueError, "weights"),
     (dict(weights=torch.full((1, 8, 8), -1.0, dtype=F64)), ValueError, "weights"),
@@ -226,7 +226,7 @@ def test_cuda_matches_cpu():
     A, W, x = sparse_in_haar_1d()
     w = level_weights(W, [1, 2, 4, 8, 16], dtype=F64)
     y = add_noise(A(x), 1e-3, 0)
-    cpu = firenet(A, y, 0.05, W, weights=w, restarts=4, inner=5)
-    gpu = firenet(A.to("cuda"), y.cuda(), 0.05, W.to("cuda"), weights=w, restarts=4, inner=5)
+    cpu = firenet(A, y, 0.05, W, weights=w, n_outer=4, n_inner=5)
+    gpu = firenet(A.to("cuda"), y.cuda(), 0.05, W.to("cuda"), weights=w, n_outer=4, n_inner=5)
     assert gpu.device.type == "cuda"
     torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-10, rtol=1e-8)

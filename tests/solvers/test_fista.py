@@ -11,7 +11,7 @@ from tk_lessons import sampling
 from tk_lessons.data import shepp_logan
 from tk_lessons.metrics import psnr
 from tk_lessons.operators import MatrixOperator, SubsampledFourier, Wavelet
-from tk_lessons.solvers.fista import fista, ista
+from tk_lessons.solvers import fista, ista
 
 
 def lasso_problem(m: int, n: int, complex_: bool, seed: int = 0, batch: int = 1):
@@ -47,7 +47,7 @@ def cvxpy_lasso(M, Y, lam, *, complex_var: bool, W=None, weights=None) -> float:
 def test_lasso_kkt_conditions(complex_):
     M, A, Y, y = lasso_problem(20, 50, complex_)
     lam = 0.1 * float(np.abs(M.conj().T @ Y[0]).max())
-    x = fista(A, y, lam, n_iter=3000, restart=True)[0].numpy()
+    x = fista(A, y, lam, n_iter=3000, adaptive_restart=True)[0].numpy()
     g = M.conj().T @ (M @ x - Y[0])                     # gradient of the data term
     support = np.abs(x) > 1e-9
     assert 0 < support.sum() < 50
@@ -72,7 +72,7 @@ def test_restart_reaches_the_same_optimum_faster():
     lam = 0.05
     reference = cvxpy_lasso(M, Y[0], lam, complex_var=False)
     _, plain = fista(A, y, lam, n_iter=300, return_info=True)
-    _, restarted = fista(A, y, lam, n_iter=300, restart=True, return_info=True)
+    _, restarted = fista(A, y, lam, n_iter=300, adaptive_restart=True, return_info=True)
     assert abs(restarted.objective[-1] - reference) <= 1e-4 * reference
     assert restarted.objective[-1] <= plain.objective[-1] + 1e-12
 
@@ -84,7 +84,7 @@ def test_real_images_with_fourier_data_match_cvxpy():
     x_true = (torch.rand(1, 1, 8, 8, generator=gen, dtype=torch.float64) > 0.8).double()
     y = A(x_true) + 0.02 * torch.randn(1, A.m, generator=gen, dtype=torch.complex128)
     lam = 0.02
-    x = fista(A, y, lam, n_iter=3000, real=True, restart=True)
+    x = fista(A, y, lam, n_iter=3000, real=True, adaptive_restart=True)
     assert x.dtype == torch.float64
     F = A.to_dense(torch.complex128).numpy()
     stacked = np.vstack([F.real, F.imag])                  # |F x - y|² = |Re|² + |Im|² for real x
@@ -93,7 +93,7 @@ def test_real_images_with_fourier_data_match_cvxpy():
     reference = cvxpy_lasso(stacked, target, lam, complex_var=False)
     assert abs(ours - reference) <= 1e-4 * reference
     # a complex image would fit the data better: the constraint is active
-    complex_x = fista(A, y, lam, n_iter=3000, restart=True)
+    complex_x = fista(A, y, lam, n_iter=3000, adaptive_restart=True)
     assert complex_x.is_complex() and float(complex_x.imag.abs().max()) > 1e-4
 
 
@@ -107,7 +107,7 @@ def test_wavelet_synthesis_matches_cvxpy():
     Y = M @ (Wd.T @ c_true) + 0.02 * rng.standard_normal(32)
     A = MatrixOperator(torch.from_numpy(M), (1, 8, 8))
     lam = 0.02
-    x = fista(A, torch.from_numpy(Y)[None], lam, W, n_iter=3000, restart=True)
+    x = fista(A, torch.from_numpy(Y)[None], lam, W, n_iter=3000, adaptive_restart=True)
     assert x.shape == (1, 1, 8, 8)
     flat = x.reshape(-1).numpy()
     ours = float(0.5 * np.linalg.norm(M @ flat - Y) ** 2 + lam * np.abs(Wd @ flat).sum())
@@ -119,7 +119,7 @@ def test_weighted_l1_matches_cvxpy():
     M, A, Y, y = lasso_problem(25, 60, True, seed=5)
     weights = torch.from_numpy(np.random.default_rng(5).uniform(0.2, 3.0, 60))
     lam = 0.05
-    x = fista(A, y, lam, n_iter=3000, restart=True, weights=weights)
+    x = fista(A, y, lam, n_iter=3000, adaptive_restart=True, weights=weights)
     ours = lasso_objective(M, Y[0], lam, x[0].numpy(), weights.numpy())
     reference = cvxpy_lasso(M, Y[0], lam, complex_var=True, weights=weights.numpy())
     assert abs(ours - reference) <= 1e-4 * reference
@@ -138,9 +138,9 @@ def test_ista_objective_is_monotone_and_slower(complex_):
 def test_batch_items_are_independent_problems():
     M, A, Y, y = lasso_problem(20, 40, True, seed=7, batch=3)
     lams = 0.05
-    together = fista(A, y, lams, n_iter=100, restart=True)
+    together = fista(A, y, lams, n_iter=100, adaptive_restart=True)
     for i in range(3):
-        alone = fista(A, y[i:i + 1], lams, n_iter=100, restart=True)
+        alone = fista(A, y[i:i + 1], lams, n_iter=100, adaptive_restart=True)
         assert torch.allclose(together[i:i + 1], alone, atol=1e-12)
 
 
@@ -185,8 +185,8 @@ def test_bad_input():
         fista(A, y, 0.1, Wavelet(8, "haar"))
     with pytest.raises(TypeError, match="W must be"):
         fista(A, y, 0.1, torch.eye(10))
-    with pytest.raises(ValueError, match="x0 must have shape"):
-        fista(A, y, 0.1, x0=torch.zeros(1, 11))
+    with pytest.raises(ValueError, match="x_init must have shape"):
+        fista(A, y, 0.1, x_init=torch.zeros(1, 11))
     L = A.norm() ** 2
     with pytest.raises(ValueError, match="step"):
         fista(A, y, 0.1, step=2.5 / L)
@@ -207,7 +207,7 @@ def test_bad_input():
 @pytest.mark.cuda
 def test_cuda_matches_cpu():
     M, A, Y, y = lasso_problem(20, 40, True, seed=9, batch=2)
-    cpu = fista(A, y, 0.05, n_iter=50, restart=True)
-    gpu = fista(A.to("cuda"), y.to("cuda"), 0.05, n_iter=50, restart=True)
+    cpu = fista(A, y, 0.05, n_iter=50, adaptive_restart=True)
+    gpu = fista(A.to("cuda"), y.to("cuda"), 0.05, n_iter=50, adaptive_restart=True)
     assert gpu.device.type == "cuda"
     assert torch.allclose(gpu.cpu(), cpu, atol=1e-10)

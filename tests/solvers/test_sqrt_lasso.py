@@ -9,7 +9,7 @@ import torch
 
 from tk_lessons import sampling
 from tk_lessons.operators import GaussianMatrix, Identity, SubsampledFourier, Wavelet
-from tk_lessons.solvers.sqrt_lasso import level_weights, sqrt_lasso
+from tk_lessons.solvers import level_weights, sqrt_lasso
 
 F64 = torch.float64
 
@@ -167,8 +167,8 @@ def small():
     (dict(W=Wavelet(16, "haar")), ValueError, "W"),
     (dict(W=2.0 * Wavelet(8, "haar")), ValueError, "W"),          # not orthonormal
     (dict(W="haar"), TypeError, "W"),
-    (dict(x0=torch.zeros(1, 1, 8, 8, dtype=torch.complex128), real=True), ValueError, "x0"),
-    (dict(x0=torch.zeros(2, 1, 8, 8)), ValueError, "x0"),
+    (dict(x_init=torch.zeros(1, 1, 8, 8, dtype=torch.complex128), real=True), ValueError, "x_init"),
+    (dict(x_init=torch.zeros(2, 1, 8, 8)), ValueError, "x_init"),
     (dict(real="yes"), TypeError, "real"),
 ])
 def test_bad_input(small, kwargs, error, match):

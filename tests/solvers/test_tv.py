@@ -85,8 +85,8 @@ def test_fourier_objective_matches_cvxpy(fourier, cvxpy_fourier, method, n_iter,
 
 def test_admm_and_pd_agree(fourier):
     A, y = fourier
-    x_admm = tv(A, y, LAM, method="admm", n_iter=1500)
-    x_pd = tv(A, y, LAM, method="pd", n_iter=4000)
+    x_admm = tv(A, y, LAM, method="admm", n_iter=1500, real=True)
+    x_pd = tv(A, y, LAM, method="pd", n_iter=4000, real=True)
     assert float((x_admm - x_pd).norm() / x_admm.norm()) < 1e-3
 
 
@@ -98,7 +98,7 @@ def test_other_operators_match_cvxpy(name):
     A = A.double() if name != "gaussian" else A
     y = noisy_data(A).to(torch.float64)
     reference, _ = cvxpy_tv(A.double() if name == "gaussian" else A, y, LAM, real=True)
-    x, info = tv(A, y, LAM, n_iter=2000 if name != "blur" else 1000, return_info=True)
+    x, info = tv(A, y, LAM, n_iter=2000 if name != "blur" else 1000, return_info=True, real=True)
     assert x.dtype == torch.float64
     gap = (tv_objective(A, y, x, LAM) - reference) / reference
     print(f"\nTV {name}: relative gap to cvxpy {gap:+.2e}")
@@ -111,8 +111,8 @@ def test_other_operators_match_cvxpy(name):
 def test_blur_pd_agrees_with_admm():
     A = Blur(N, sigma=1.0).double()
     y = noisy_data(A)
-    x_admm = tv(A, y, LAM, method="admm", n_iter=1500)
-    x_pd = tv(A, y, LAM, method="pd", n_iter=4000)
+    x_admm = tv(A, y, LAM, method="admm", n_iter=1500, real=True)
+    x_pd = tv(A, y, LAM, method="pd", n_iter=4000, real=True)
     assert float((x_admm - x_pd).norm() / x_admm.norm()) < 1e-3
 
 
@@ -132,8 +132,8 @@ def test_batch_items_are_independent(fourier):
     A, y = fourier
     y2 = torch.cat([y, 0.5 * y.flip(1)])
     for method in ("admm", "pd"):
-        batch, info = tv(A, y2, LAM, method=method, n_iter=50, return_info=True)
-        single = torch.cat([tv(A, y2[i:i + 1], LAM, method=method, n_iter=50) for i in range(2)])
+        batch, info = tv(A, y2, LAM, method=method, n_iter=50, return_info=True, real=True)
+        single = torch.cat([tv(A, y2[i:i + 1], LAM, method=method, n_iter=50, real=True) for i in range(2)])
         torch.testing.assert_close(batch, single, rtol=1e-10, atol=1e-12)
         assert isinstance(info, SolverInfo) and info.iterations == 50
 
@@ -141,7 +141,7 @@ def test_batch_items_are_independent(fourier):
 def test_lam_zero_fourier_gives_least_squares(fourier):
     # lam = 0: ADMM converges to a data-consistent x (A x = y; unsampled frequencies keep x0's)
     A, y = fourier
-    x = tv(A, y, 0.0, method="admm", n_iter=150, real=False, x0=torch.zeros(1, 1, N, N, dtype=torch.complex128))
+    x = tv(A, y, 0.0, method="admm", n_iter=150, real=False, x_init=torch.zeros(1, 1, N, N, dtype=torch.complex128))
     torch.testing.assert_close(A(x), y, rtol=0, atol=1e-10)
 
 
@@ -150,7 +150,7 @@ def test_dc_unsampled_is_handled():
     mask[N // 2, N // 2] = False                          # drop the zero frequency
     A = SubsampledFourier(mask)
     y = noisy_data(A)
-    x = tv(A, y, LAM, n_iter=50)
+    x = tv(A, y, LAM, n_iter=50, real=True)
     assert torch.isfinite(x).all()
     assert abs(float(x.mean())) < 1e-10                     # the zero-mean minimiser
 
@@ -161,7 +161,7 @@ def test_psnr_gain_over_zero_filling():
     A = SubsampledFourier(variable_density((128, 128), 0.25, seed=0))
     y = A(x)
     zero_filled = A.H(y).abs()                             # modulus of the zero-filled image
-    x_tv = tv(A, y, 1e-3, n_iter=200)                      # auto -> ADMM, paper's lam and rho
+    x_tv = tv(A, y, 1e-3, n_iter=200, real=True)                      # auto -> ADMM, paper's lam and rho
     psnr_zf = float(psnr(zero_filled, x, data_range=1.0))
     psnr_tv = float(psnr(x_tv, x, data_range=1.0))
     print(f"\nPSNR zero filling {psnr_zf:.2f} dB, TV {psnr_tv:.2f} dB")
@@ -173,7 +173,7 @@ def test_psnr_gain_over_zero_filling():
 def test_gradients_through_unrolled_iterations_are_finite(fourier, method):
     A, y = fourier
     y = y.clone().requires_grad_(True)
-    x = tv(A, y, LAM, method=method, n_iter=20)
+    x = tv(A, y, LAM, method=method, n_iter=20, real=True)
     (x**2).sum().backward()
     assert y.grad is not None and torch.isfinite(y.grad).all() and y.grad.abs().sum() > 0
 
@@ -182,14 +182,14 @@ def test_gradcheck_pd():
     A = GaussianMatrix(10, 16, seed=0, domain_shape=(1, 4, 4)).double()
     gen = torch.Generator().manual_seed(1)
     y = torch.randn(1, 10, dtype=torch.float64, generator=gen).requires_grad_(True)
-    assert torch.autograd.gradcheck(lambda y: tv(A, y, 0.05, method="pd", n_iter=15), (y,))
+    assert torch.autograd.gradcheck(lambda y: tv(A, y, 0.05, method="pd", n_iter=15, real=True), (y,))
 
 
 def test_gradcheck_admm_blur():
     A = Blur(4, sigma=0.7).double()
     gen = torch.Generator().manual_seed(2)
     y = torch.rand(1, 1, 4, 4, dtype=torch.float64, generator=gen).requires_grad_(True)
-    assert torch.autograd.gradcheck(lambda y: tv(A, y, 0.05, method="admm", n_iter=15), (y,))
+    assert torch.autograd.gradcheck(lambda y: tv(A, y, 0.05, method="admm", n_iter=15, real=True), (y,))
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [
@@ -202,7 +202,7 @@ def test_gradcheck_admm_blur():
 ])
 def test_bad_parameters(fourier, kwargs, exc, match):
     A, y = fourier
-    args = dict(lam=LAM) | kwargs
+    args = dict(lam=LAM, real=True) | kwargs
     with pytest.raises(exc, match=match):
         tv(A, y, **args)
 
@@ -212,11 +212,11 @@ def test_bad_operator_and_shapes(fourier):
     with pytest.raises(ValueError, match="method='admm'"):
         tv(Inpainting(torch.ones(N, N, dtype=torch.bool)), torch.zeros(1, N * N), LAM, method="admm")
     with pytest.raises(ValueError, match="y must have shape"):
-        tv(A, y[:, :-1], LAM)
-    with pytest.raises(ValueError, match="x0 must have shape"):
-        tv(A, y, LAM, x0=torch.zeros(1, 1, N, N + 1))
-    with pytest.raises(ValueError, match="x0 must be real"):
-        tv(A, y, LAM, x0=torch.zeros(1, 1, N, N, dtype=torch.complex128))
+        tv(A, y[:, :-1], LAM, real=True)
+    with pytest.raises(ValueError, match="x_init must have shape"):
+        tv(A, y, LAM, x_init=torch.zeros(1, 1, N, N + 1), real=True)
+    with pytest.raises(ValueError, match="x_init must be real"):
+        tv(A, y, LAM, x_init=torch.zeros(1, 1, N, N, dtype=torch.complex128), real=True)
     with pytest.raises(ValueError, match="A must act on images"):
         tv(GaussianMatrix(5, 6, domain_shape=(2, 3)), torch.zeros(1, 5), LAM)
 
@@ -225,7 +225,7 @@ def test_bad_operator_and_shapes(fourier):
 @pytest.mark.parametrize("method", ["admm", "pd"])
 def test_cuda_matches_cpu(fourier, method):
     A, y = fourier
-    x_cpu = tv(A, y, LAM, method=method, n_iter=30)
-    x_gpu = tv(A.to("cuda"), y.to("cuda"), LAM, method=method, n_iter=30)
+    x_cpu = tv(A, y, LAM, method=method, n_iter=30, real=True)
+    x_gpu = tv(A.to("cuda"), y.to("cuda"), LAM, method=method, n_iter=30, real=True)
     torch.testing.assert_close(x_gpu.cpu(), x_cpu, rtol=1e-8, atol=1e-10)
 

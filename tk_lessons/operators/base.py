@@ -22,6 +22,9 @@ import torch
 
 from .. import device as _device
 
+__all__ = ["LinearOperator", "AdjointOperator", "ComposedOperator", "ScaledOperator", "SumOperator", "Identity",
+           "dot_test"]
+
 
 class LinearOperator(torch.nn.Module):
     """Base class: subclasses implement ``_forward`` and ``_adjoint`` on checked batches.

@@ -9,6 +9,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["Blur"]
+
 
 class Blur(LinearOperator):
     """Periodic (circular) convolution with a sampled Gaussian kernel of width ``sigma``.

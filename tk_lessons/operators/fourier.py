@@ -16,6 +16,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["SubsampledFourier"]
+
 
 def _flat_index(indices: list[torch.Tensor], shape: tuple[int, ...]) -> torch.Tensor:
     """Row-major flat index of the multi-indices ``indices`` (one tensor per axis) in ``shape``."""

@@ -11,6 +11,8 @@ from .. import _validate
 from .. import device as _device
 from .matrix import MatrixOperator
 
+__all__ = ["GaussianMatrix"]
+
 
 class GaussianMatrix(MatrixOperator):
     """A random ``m x n`` matrix with independent N(0, 1/m) entries.

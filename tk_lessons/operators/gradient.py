@@ -10,6 +10,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["Gradient"]
+
 
 class Gradient(LinearOperator):
     """Periodic forward differences ``(D x)_i = x_{i+1} - x_i`` along every axis.
@@ -53,7 +55,10 @@ class Gradient(LinearOperator):
         return sum(torch.roll(y[:, c:c + 1], 1, dims=d) - y[:, c:c + 1] for c, d in enumerate(self._dims))
 
     def gram_symbol(self) -> torch.Tensor:
-        """:math:`\\sum_{\\text{axes}} 4 \\sin^2(\\pi k / n)` (float64, shape ``domain_shape``): the symbol of :math:`D^*D`."""
+        """The symbol :math:`\\sum_{\\text{axes}} 4 \\sin^2(\\pi k / n)` of :math:`D^*D`.
+
+        Float64, shape ``domain_shape``, unshifted (see :meth:`LinearOperator.gram_symbol`).
+        """
         grid = self.domain_shape[1:]
         symbol = torch.zeros(grid, dtype=torch.float64, device=self.device)
         for axis, n in enumerate(grid):

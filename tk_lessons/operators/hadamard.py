@@ -16,6 +16,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["SubsampledHadamard", "fwht", "sequency_permutation"]
+
 _ORDERINGS = ("sequency", "natural")
 
 

@@ -9,6 +9,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["Inpainting"]
+
 
 class Inpainting(LinearOperator):
     """Keep the pixels where ``mask`` is True; the measurements are packed as ``(B, m)``.

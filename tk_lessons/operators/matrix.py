@@ -8,6 +8,8 @@ import torch
 
 from .base import LinearOperator
 
+__all__ = ["MatrixOperator"]
+
 
 class MatrixOperator(LinearOperator):
     """``y = M x`` for a dense matrix ``M`` of shape ``(m, n)`` acting on flattened inputs.

@@ -25,6 +25,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["FILTERS", "Radon"]
+
 FILTERS: tuple[str, ...] = ("ramp", "shepp-logan", "cosine", "hann")
 
 

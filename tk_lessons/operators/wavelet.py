@@ -19,6 +19,8 @@ import torch
 from .. import _validate
 from .base import LinearOperator
 
+__all__ = ["WAVELETS", "Wavelet", "wavelet_filters"]
+
 # Scaling (low-pass reconstruction) filters h with sum(h) = sqrt(2), as in Daubechies'
 # "Ten lectures" and PyWavelets' ``rec_lo``. The high-pass filter and the analysis filters
 # follow from h (quadrature mirror filters), so one list per wavelet is all we store.

@@ -12,9 +12,10 @@ from typing import Callable, Sequence, Union
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
 from ..operators.base import LinearOperator
-from ._common import steps
+
+__all__ = ["chambolle_pock"]
 
 #: A dual variable: one tensor, or a tuple of tensors when ``K = [K1; K2; ...]`` is stacked.
 Dual = Union[torch.Tensor, tuple]
@@ -49,9 +50,9 @@ def _power_norm(forward: Callable, adjoint: Callable, like: torch.Tensor, n_iter
     return math.sqrt(estimate)
 
 
-def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, x0: torch.Tensor, *,
+def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, x_init: torch.Tensor, *,
                    tau: float, sigma: float, theta: float = 1.0, n_iter: int, ergodic: bool = False,
-                   v0: Dual | None = None, norm: float | None = None,
+                   v_init: Dual | None = None, norm: float | None = None,
                    callback: Callable | None = None, progress: bool = False) -> tuple[torch.Tensor, Dual]:
     """Primal-dual hybrid gradient (Chambolle & Pock, 2011) for ``min_x f(K x) + g(x)``.
 
@@ -75,8 +76,8 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
     prox_sigma_fconj : callable
         ``prox_sigma_fconj(w, sigma)`` returns the proximal map of ``sigma f*`` at ``w``
         (by Moreau: ``w - sigma prox_{f / sigma}(w / sigma)``).
-    x0 : torch.Tensor, shape (B, ...)
-        Starting point. When ``x0`` is real and ``K^H v`` complex (e.g. Fourier), the
+    x_init : torch.Tensor, shape (B, ...)
+        Starting point. When ``x_init`` is real and ``K^H v`` complex (e.g. Fourier), the
         real part is used: the adjoint for the real inner product on real images.
     tau, sigma : float > 0
         Primal and dual step sizes.
@@ -86,8 +87,8 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
         Number of iterations.
     ergodic : bool
         Return the running averages of the iterates instead of the last ones.
-    v0 : tensor or tuple, optional
-        Starting dual variable; zeros (shaped like ``K x0``) by default.
+    v_init : tensor or tuple, optional
+        Starting dual variable; zeros (shaped like ``K x_init``) by default.
     norm : float, optional
         ``||K||`` or an upper bound, for the step-size check. Default: ``K.norm()``
         for an operator, power iteration for callables.
@@ -125,7 +126,9 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
     else:
         raise TypeError(f"K must be a LinearOperator or a (forward, adjoint) pair of callables, "
                         f"got {type(K).__name__}")
-    _validate.tensor("x0", x0)
+    _validate.tensor("x_init", x_init)
+    _validate.flag("ergodic", ergodic)
+    _validate.flag("progress", progress)
     tau = _validate.positive("tau", tau)
     sigma = _validate.positive("sigma", sigma)
     theta = _validate.positive("theta", theta, allow_zero=True)
@@ -133,7 +136,7 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
         raise ValueError(f"theta must lie in [0, 1], got {theta!r}")
     n_iter = _validate.positive_int("n_iter", n_iter)
     if norm is None:
-        norm = K.norm() if isinstance(K, LinearOperator) else _power_norm(forward, adjoint, x0)
+        norm = K.norm() if isinstance(K, LinearOperator) else _power_norm(forward, adjoint, x_init)
     norm = _validate.positive("norm", norm, allow_zero=True)
     if tau * sigma * norm**2 > 1 + 1e-6:
         raise ValueError(f"step sizes tau={tau:g}, sigma={sigma:g} violate tau * sigma * ||K||^2 <= 1 "
@@ -143,13 +146,13 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
     def adjoint_real(v: Dual) -> torch.Tensor:
         g = adjoint(v)
         # a real primal variable takes the adjoint for the real inner product Re <., .>
-        return g.real if (g.is_complex() and not x0.is_complex()) else g
+        return g.real if (g.is_complex() and not x_init.is_complex()) else g
 
-    x = x0
-    x_bar = x0
-    v = _zeros_like(forward(x0)) if v0 is None else v0
+    x = x_init
+    x_bar = x_init
+    v = _zeros_like(forward(x_init)) if v_init is None else v_init
     x_sum, v_sum = (_zeros_like(x), _zeros_like(v)) if ergodic else (None, None)
-    for k in steps(n_iter, progress, desc="Chambolle-Pock"):
+    for k in _batch.progress_range(n_iter, progress, desc="Chambolle-Pock"):
         v = prox_sigma_fconj(_axpy(v, forward(x_bar), sigma), sigma)
         x_new = prox_tau_g(x - tau * adjoint_real(v), tau)
         x_bar = x_new + theta * (x_new - x)

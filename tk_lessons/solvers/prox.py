@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ._common import batch_norm, expand
+from .. import _batch
+
+__all__ = ["proj_l2_ball", "soft_threshold"]
 
 
 def soft_threshold(z: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
@@ -37,7 +39,7 @@ def proj_l2_ball(z: torch.Tensor, centre: torch.Tensor | None = None,
     ``radius`` is a scalar or a ``(B,)`` tensor of per-item radii.
     """
     d = z if centre is None else z - centre
-    r = torch.as_tensor(radius, dtype=batch_norm(d).dtype, device=z.device)
-    factor = torch.clamp(r / torch.clamp(batch_norm(d), min=torch.finfo(r.dtype).tiny), max=1)
-    d = d * expand(factor.expand(z.shape[0]), d)
+    r = torch.as_tensor(radius, dtype=_batch.norm(d).dtype, device=z.device)
+    factor = torch.clamp(r / torch.clamp(_batch.norm(d), min=torch.finfo(r.dtype).tiny), max=1)
+    d = d * _batch.expand(factor.expand(z.shape[0]), d)
     return d if centre is None else centre + d

@@ -6,36 +6,29 @@ import math
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
 from ..operators.base import LinearOperator
-from ..operators.blur import Blur
-from ..operators.fourier import SubsampledFourier
 from ..operators.gradient import Gradient
-from ._common import (SolverInfo, batch_norm, batch_sum, check_problem, check_x0, record, starting_point,
-                      steps)
+from ._common import SolverInfo, check_problem, check_x_init, record, starting_point
 from .primal_dual import chambolle_pock
 from .prox import soft_threshold
 
 __all__ = ["tv"]
 
-_FFT_DIAGONAL = (SubsampledFourier, Blur)
-
-
 def _objective(A: LinearOperator, D: Gradient, x: torch.Tensor, y: torch.Tensor,
                lam: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-item objective ``1/2 ||A x - y||^2 + lam ||D x||_1`` and residual norm ``||A x - y||``."""
-    residual = batch_norm(A(x) - y)
-    return 0.5 * residual**2 + lam * batch_sum(D(x).abs()), residual
+    residual = _batch.norm(A(x) - y)
+    return 0.5 * residual**2 + lam * _batch.total(D(x).abs()), residual
 
 
-def _normal_symbol(A: LinearOperator, real: bool, rho: float, dtype: torch.dtype) -> torch.Tensor:
+def _normal_symbol(A: LinearOperator, gram: torch.Tensor, real: bool, rho: float,
+                   dtype: torch.dtype) -> torch.Tensor:
     """Eigenvalues of ``A^H A + rho D^H D`` in the (uncentred) FFT basis, shape ``(1, 1, *grid)``.
 
-    ``D^H D`` has symbol ``sum_axes 4 sin^2(pi k / n)``. For :class:`SubsampledFourier`,
-    ``A^H A = F_c^H diag(mask) F_c`` with the centred DFT ``F_c``; the centring shifts
-    commute with circulant matrices, so ``A^H A = F^H diag(ifftshift(mask)) F`` with the
-    plain FFT ``F``. On real images only ``Re(A^H A x)`` counts, whose symbol is
-    ``(m(k) + m(-k)) / 2``. For :class:`Blur`, ``A^T A`` has symbol ``transfer^2``.
+    ``D^H D`` has symbol ``sum_axes 4 sin^2(pi k / n)``; ``gram`` is the symbol ``s`` of
+    ``A^H A`` (``A.gram_symbol()``). On real images only ``Re(A^H A x)`` counts, whose symbol
+    is ``(s(k) + s(-k)) / 2`` (``s`` itself for a real-domain operator, whose ``s`` is even).
     """
     grid = A.domain_shape[1:]
     dev = A.device
@@ -44,14 +37,13 @@ def _normal_symbol(A: LinearOperator, real: bool, rho: float, dtype: torch.dtype
         k = torch.arange(n, dtype=torch.float64, device=dev)
         shape = [n if a == axis else 1 for a in range(len(grid))]
         symbol = symbol + rho * (4 * torch.sin(math.pi * k / n) ** 2).reshape(shape)
-    if isinstance(A, SubsampledFourier):
-        m = torch.fft.ifftshift(A.mask.to(torch.float64))
-        if real:  # m(-k): flip every axis, then roll by one so that index 0 stays at 0
-            dims = tuple(range(len(grid)))
-            m = 0.5 * (m + torch.roll(torch.flip(m, dims), (1,) * len(dims), dims))
-        symbol = symbol + m
-    else:
-        symbol = symbol + A.transfer.to(torch.float64) ** 2
+    s = gram.to(device=dev, dtype=torch.float64).reshape(grid)
+    # s(-k): flip every axis, then roll by one so that index 0 stays at 0. A real-domain
+    # operator's A^H A maps real images to real images: its s is even already.
+    if real and A.domain_complex:
+        dims = tuple(range(len(grid)))
+        s = 0.5 * (s + torch.roll(torch.flip(s, dims), (1,) * len(dims), dims))
+    symbol = symbol + s
     # Only k = 0 can vanish (DC unsampled): then the rhs has no DC either, and any value
     # solves that equation; dividing by 1 picks the zero-mean solution.
     symbol = torch.where(symbol > 0, symbol, torch.ones_like(symbol))
@@ -59,12 +51,13 @@ def _normal_symbol(A: LinearOperator, real: bool, rho: float, dtype: torch.dtype
 
 
 def _tv_admm(A: LinearOperator, D: Gradient, y: torch.Tensor, lam: float, x: torch.Tensor, rho: float,
-             n_iter: int, real: bool, info: SolverInfo | None, progress: bool) -> torch.Tensor:
+             n_iter: int, real: bool, gram: torch.Tensor, info: SolverInfo | None,
+             progress: bool) -> torch.Tensor:
     """Scaled-form ADMM for ``min 1/2 ||A x - y||^2 + lam ||z||_1`` subject to ``z = D x``."""
     dims = tuple(range(2, x.ndim))
     grid = A.domain_shape[1:]
     real_dtype = x.real.dtype
-    symbol = _normal_symbol(A, real, rho, real_dtype).to(y.device)
+    symbol = _normal_symbol(A, gram, real, rho, real_dtype).to(y.device)
     if real:  # rfft: a real image has a Hermitian spectrum, half of it suffices
         symbol = symbol[..., : grid[-1] // 2 + 1]
     Ahy = A.H(y)
@@ -72,7 +65,7 @@ def _tv_admm(A: LinearOperator, D: Gradient, y: torch.Tensor, lam: float, x: tor
         Ahy = Ahy.real
     z = D(x)
     u = torch.zeros_like(z)
-    for _ in steps(n_iter, progress, desc="TV (ADMM)"):
+    for _ in _batch.progress_range(n_iter, progress, desc="TV (ADMM)"):
         # x-update: (A^H A + rho D^H D) x = A^H y + rho D^H (z - u), solved exactly by FFT
         rhs = Ahy + rho * D.H(z - u)
         if real:
@@ -112,7 +105,7 @@ def _tv_pd(A: LinearOperator, D: Gradient, y: torch.Tensor, lam: float, x: torch
 
 
 def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", n_iter: int = 500,
-       rho: float = 0.5, x0: torch.Tensor | None = None, real: bool = True, progress: bool = False,
+       rho: float = 0.5, x_init: torch.Tensor | None = None, real: bool = False, progress: bool = False,
        return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """Total-variation reconstruction: ``argmin_x 1/2 ||A x - y||_2^2 + lam ||D x||_1``.
 
@@ -128,7 +121,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
 
       - ``x <- (A^H A + rho D^H D)^{-1} (A^H y + rho D^H (z - u))``, exact in Fourier
         space because ``A^H A`` and ``D^H D`` are both diagonalised by the FFT (only for
-        :class:`SubsampledFourier` and :class:`Blur`);
+        operators with a Fourier symbol ``A.gram_symbol()``: subsampled Fourier, blur);
       - ``z <- soft_threshold(D x + u, lam / rho)``;
       - ``u <- u + D x - z``.
 
@@ -136,7 +129,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
       ``f1 = 1/2 ||. - y||^2`` and ``f2 = lam ||.||_1`` both handled through their
       conjugates (two dual variables, ``g = 0``), steps ``tau = sigma = 1 / ||[A; D]||``.
 
-    ``"auto"`` uses ADMM for Fourier and blur operators, PD otherwise.
+    ``"auto"`` uses ADMM when ``A.gram_symbol()`` is not None, PD otherwise.
 
     Parameters
     ----------
@@ -153,15 +146,15 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
         Number of iterations. The paper ran 5,000 ADMM iterations (200 inside attacks).
     rho : float > 0
         ADMM penalty parameter (paper: 0.5). Unused by ``"pd"``.
-    x0 : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
         Warm start; default ``A^H y`` (its real part when ``real``). ADMM starts from
-        ``z = D x0`` and ``u = 0``, as the paper does.
+        ``z = D x_init`` and ``u = 0``, as the paper does.
     real : bool
-        Keep ``x`` real (default: the course's images are real). With ``False`` and a
-        complex-domain operator (Fourier), ``x`` is complex, as in the paper's code,
-        which runs ADMM on complex images (there its soft-thresholding acts on the
-        real and imaginary parts separately; here on the modulus). Real-domain
-        operators (Radon, Blur, ...) always give a real ``x``.
+        Keep ``x`` real (pass ``True`` for the course's real images; the default False is
+        that of every solver). With ``False`` and a complex-domain operator (Fourier),
+        ``x`` is complex, as in the paper's code, which runs ADMM on complex images (there
+        its soft-thresholding acts on the real and imaginary parts separately; here on the
+        modulus). Real-domain operators (Radon, Blur, ...) always give a real ``x``.
     progress : bool
         Show a progress bar.
     return_info : bool
@@ -182,7 +175,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
     >>> from tk_lessons.sampling import variable_density
     >>> x = shepp_logan(64)
     >>> A = SubsampledFourier(variable_density((64, 64), 0.3))
-    >>> x_tv = tv(A, A(x), lam=1e-3, n_iter=100)           # ADMM, real image
+    >>> x_tv = tv(A, A(x), lam=1e-3, n_iter=100, real=True)        # ADMM, real image
     >>> x_tv.shape, x_tv.dtype
     (torch.Size([1, 1, 64, 64]), torch.float32)
     """
@@ -191,22 +184,25 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
     method = _validate.choice("method", method, ("auto", "admm", "pd"))
     n_iter = _validate.positive_int("n_iter", n_iter)
     rho = _validate.positive("rho", rho)
-    if not isinstance(real, bool):
-        raise TypeError(f"real must be a bool, got {type(real).__name__} ({real!r})")
+    _validate.flag("real", real)
+    _validate.flag("progress", progress)
+    _validate.flag("return_info", return_info)
+    gram = A.gram_symbol()
     if method == "auto":
-        method = "admm" if isinstance(A, _FFT_DIAGONAL) else "pd"
-    if method == "admm" and not isinstance(A, _FFT_DIAGONAL):
-        raise ValueError(f"method='admm' needs an FFT-diagonal operator (SubsampledFourier or Blur), "
-                         f"got {type(A).__name__}; use method='pd'")
+        method = "admm" if gram is not None else "pd"
+    if method == "admm" and gram is None:
+        raise ValueError(f"method='admm' needs an operator whose A^H A is a Fourier multiplier "
+                         f"(A.gram_symbol() not None: SubsampledFourier, Blur), got {type(A).__name__}; "
+                         f"use method='pd'")
     if len(A.domain_shape) not in (2, 3) or A.domain_shape[0] != 1:
         raise ValueError(f"A must act on images (1, H, W) or signals (1, N) for TV, got domain {A.domain_shape}")
-    check_x0(A, x0, y.shape[0])
+    check_x_init(A, x_init, y.shape[0])
     real = real or not A.domain_complex
-    x0, _ = starting_point(A, y, x0, real)
+    x_init, _ = starting_point(A, y, x_init, real)
     D = Gradient(A.domain_shape[1:]).to(y.device)
     info = SolverInfo() if return_info else None
     if method == "admm":
-        x = _tv_admm(A, D, y, lam, x0, rho, n_iter, real, info, progress)
+        x = _tv_admm(A, D, y, lam, x_init, rho, n_iter, real, gram, info, progress)
     else:
-        x = _tv_pd(A, D, y, lam, x0, n_iter, info, progress)
+        x = _tv_pd(A, D, y, lam, x_init, n_iter, info, progress)
     return (x, info) if return_info else x

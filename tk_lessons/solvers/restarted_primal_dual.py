@@ -4,31 +4,32 @@ FIRENETs (Fast Iterative REstarted NETworks) solve the weighted square-root LASS
 
     minimise over c   lam * ||c||_{1,w}  +  ||A W^H c - y||_2
 
-by ``restarts`` rounds of ``inner`` ergodic Chambolle–Pock steps. Before each round the
+by ``n_outer`` rounds of ``n_inner`` ergodic Chambolle–Pock steps. Before each round the
 problem is rescaled so that the round gains a fixed factor ``e``: the error falls
-geometrically with the number of restarts, down to the noise/sparsity floor, so
-``O(|log eps|)`` layers give accuracy ``eps``. Unrolled, the ``restarts * inner`` steps are
+geometrically with the number of rounds, down to the noise/sparsity floor, so
+``O(|log eps|)`` layers give accuracy ``eps``. Unrolled, the ``n_outer * n_inner`` steps are
 the layers of a stable neural network (chapter 13); everything here is differentiable.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
 from ..operators.base import LinearOperator
-from ._common import SolverInfo, batch_norm, check_problem, expand, record, steps
-from .sqrt_lasso import (check_weights, cp_step, initial_coefficients, objective, operator_norm, step_sizes,
-                         synthesis_operator)
+from ._common import SolverInfo, check_problem, record
+from ._lasso_steps import (check_weights, ergodic_cp, initial_coefficients, objective, operator_norm,
+                           step_sizes, synthesis_operator)
+
+__all__ = ["firenet"]
 
 
 def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | None = None, *,
-            weights: torch.Tensor | None = None, restarts: int = 5, inner: int = 5, L: float | None = None,
+            weights: torch.Tensor | None = None, n_outer: int = 5, n_inner: int = 5, L: float | None = None,
             tau: float | None = None, sigma: float | None = None, delta: float = 1e-9,
-            eps0: float | None = None, x0: torch.Tensor | None = None, real: bool = False,
+            eps0: float | None = None, x_init: torch.Tensor | None = None, real: bool = False,
             return_iterates: bool = False, progress: bool = False, return_info: bool = False):
     r"""FIRENET: restarted ergodic primal-dual iterations for the weighted square-root LASSO.
 
@@ -51,9 +52,9 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
     fall like ``e^{-k}`` (under a robust null space property in levels) until ``eps_k``
     reaches ``delta`` or the noise/sparsity floor.
 
-    The schedule does not adapt: if ``inner`` is too small for the problem's sharpness (small
+    The schedule does not adapt: if ``n_inner`` is too small for the problem's sharpness (small
     ``lam``, a signal that is not sparse), ``eps_k`` falls faster than the error and the
-    iterates freeze above the floor. Increase ``inner`` then.
+    iterates freeze above the floor. Increase ``n_inner`` then.
 
     Parameters
     ----------
@@ -68,10 +69,10 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
     weights : torch.Tensor, optional
         Non-negative ℓ1 weights on the coefficients, shape ``A.domain_shape`` (or
         broadcasting to the batch), e.g. :func:`level_weights`. Default: ones.
-    restarts : int >= 1
+    n_outer : int >= 1
         Number ``n`` of restarts (outer iterations).
-    inner : int >= 1
-        Number ``p`` of primal-dual steps per restart. The depth is ``restarts * inner``.
+    n_inner : int >= 1
+        Number ``p`` of primal-dual steps per restart. The depth is ``n_outer * n_inner``.
     L : float, optional
         Upper bound of ``||A||`` used by the schedule; default ``||A||`` (``A.norm()``).
     tau, sigma : float > 0, optional
@@ -81,12 +82,12 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
         Floor of the schedule ``eps_k`` (the paper: 1e-9).
     eps0 : float > 0, optional
         Initial accuracy ``eps_0``; default ``||y||`` per item.
-    x0 : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
         Starting image (default zeros).
     real : bool
         Restrict ``x`` to real values (adjoint ``Re(B^H d)``).
     return_iterates : bool
-        Also return the list of the ``restarts`` images ``W^H psi_k`` after each restart
+        Also return the list of the ``n_outer`` images ``W^H psi_k`` after each restart
         (the convergence in depth; the last one is ``x``).
     progress : bool
         Progress bar over the restarts.
@@ -112,7 +113,7 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
     >>> A, W = SubsampledFourier(mask), Wavelet((64,), "haar", levels=3)
     >>> c = torch.zeros(1, 1, 64, dtype=torch.float64); c[0, 0, [0, 3, 9]] = 1.0
     >>> x = W.H(c)                                  # sparse in Haar
-    >>> x_hat, iterates = firenet(A, A(x), 1e-3, W, restarts=10, inner=20, real=True,
+    >>> x_rec, iterates = firenet(A, A(x), 1e-3, W, n_outer=10, n_inner=20, real=True,
     ...                           return_iterates=True)
     >>> errors = [float((it - x).norm()) for it in iterates]
     >>> errors[-1] < 1e-3 * errors[0]
@@ -120,8 +121,8 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
     """
     check_problem(A, y)
     lam = _validate.positive("lam", lam, allow_zero=True)
-    restarts = _validate.positive_int("restarts", restarts)
-    inner = _validate.positive_int("inner", inner)
+    n_outer = _validate.positive_int("n_outer", n_outer)
+    n_inner = _validate.positive_int("n_inner", n_inner)
     delta = _validate.positive("delta", delta, allow_zero=True)
     B = synthesis_operator(A, W)
     norm = operator_norm(A)
@@ -129,45 +130,32 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
     if L < norm * (1 - 1e-6):
         raise ValueError(f"L must be an upper bound of ||A|| = {norm:.6g}, got L={L!r}")
     tau, sigma = (1 / L, 1 / L) if tau is None and sigma is None else step_sizes(tau, sigma, norm)
-    psi, adjoint = initial_coefficients(B, y, W, x0, real)
+    psi, adjoint = initial_coefficients(B, y, W, x_init, real)
     w = check_weights(weights, psi)
     if eps0 is None:
-        eps = batch_norm(y)
+        eps = _batch.norm(y)
         eps = torch.where(eps > 0, eps, torch.ones_like(eps))  # y = 0: any eps works (x = 0), avoid 1/0
     else:
         eps = torch.full((y.shape[0],), _validate.positive("eps0", eps0), dtype=w.dtype, device=y.device)
-    if not isinstance(return_iterates, bool):
-        raise TypeError(f"return_iterates must be True or False, got {return_iterates!r}")
+    _validate.flag("return_iterates", return_iterates)
+    _validate.flag("progress", progress)
+    _validate.flag("return_info", return_info)
 
     iterates = []
     info = SolverInfo() if return_info else None
-    for _ in steps(restarts, progress, "FIRENET"):
+    for _ in _batch.progress_range(n_outer, progress, "FIRENET"):
         eps = (delta + eps) / math.e     # the accuracy this restart aims at
         beta = eps / (2 * L)
-        alpha = 1 / (beta * inner)       # rescaled problem: data alpha y, solution alpha c*
-        scaled = ergodic_cp(B, adjoint, expand(alpha, y) * y, expand(alpha, psi) * psi, inner,
+        alpha = 1 / (beta * n_inner)       # rescaled problem: data alpha y, solution alpha c*
+        scaled = ergodic_cp(B, adjoint, _batch.expand(alpha, y) * y, _batch.expand(alpha, psi) * psi, n_inner,
                             tau, sigma, lam * w)
-        psi = scaled / expand(alpha, psi)
+        psi = scaled / _batch.expand(alpha, psi)
         if return_iterates:
             iterates.append(psi if W is None else W.H(psi))
         if info is not None:
-            record(info, objective(B, y, psi, lam, w), batch_norm(B(psi) - y))
+            record(info, objective(B, y, psi, lam, w), _batch.norm(B(psi) - y))
             info.extra.setdefault("epsilon", []).append(float(eps.detach().max()))
 
     x = psi if W is None else W.H(psi)
     out = (x,) + ((iterates,) if return_iterates else ()) + ((info,) if return_info else ())
     return out[0] if len(out) == 1 else out
-
-
-def ergodic_cp(B: LinearOperator, adjoint: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor,
-               c: torch.Tensor, p: int, tau: float, sigma: float, lam_w: torch.Tensor) -> torch.Tensor:
-    """``p`` Chambolle–Pock steps for ``min_c ||c||_{1, lam w} + ||B c - y||_2`` from ``(c, d = 0)``.
-
-    Returns the ergodic average of the ``p`` new primal iterates (``c`` itself not included).
-    """
-    d = torch.zeros_like(y)
-    total = torch.zeros_like(c)
-    for _ in range(p):
-        c, d = cp_step(B, adjoint, y, c, d, tau, sigma, lam_w)
-        total = total + c
-    return total / p

@@ -1,9 +1,10 @@
-"""Linear reconstructions: conjugate gradients, the pseudo-inverse and Tikhonov regularisation.
+"""Linear reconstructions: the pseudo-inverse and Tikhonov regularisation.
 
-All three solve a linear system with the Hermitian positive semi-definite matrix
-``A^H A (+ lam I)``. Conjugate gradients only needs to *apply* that matrix, so any
-operator works; for operators whose ``A^H A`` is diagonal in a known basis the solution
-has a closed form.
+Both solve a linear system with the Hermitian positive semi-definite matrix
+``A^H A (+ lam I)``. Conjugate gradients (:func:`~tk_lessons.solvers.cg`) only needs to
+*apply* that matrix, so any operator works; when the operator says that ``A A^H = I``
+(``A.orthonormal_rows``) or that ``A^H A`` is a Fourier multiplier (``A.gram_symbol()``),
+the solution has a closed form.
 """
 
 from __future__ import annotations
@@ -13,85 +14,12 @@ from typing import Callable
 import torch
 
 from .. import _validate
+from .. import _batch
 from ..operators.base import LinearOperator
-from ..operators.blur import Blur
-from ._common import SolverInfo, batch_norm, batch_sum, check_problem, expand, record
+from ._common import SolverInfo, check_problem, record
+from .krylov import cg
 
-__all__ = ["cg", "pinv", "tikhonov"]
-
-
-def _dot(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Per-item real inner product ``Re sum(conj(u) v)``, shape ``(B,)`` (complex-aware)."""
-    return batch_sum((u.conj() * v).real)
-
-
-def cg(apply: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, *, x0: torch.Tensor | None = None,
-       n_iter: int = 100, tol: float = 1e-10,
-       callback: Callable[[torch.Tensor], None] | None = None) -> torch.Tensor:
-    """Solve ``M x = b`` by conjugate gradients, for a Hermitian positive semi-definite ``M``.
-
-    Each item of the batch is its own system: an item stops changing once its residual
-    satisfies ``||b - M x|| <= tol * ||b||``, and the loop ends when every item has.
-    Started from ``x0 = 0`` on a consistent singular system, the iterates stay in the range
-    of ``M``, so CG converges to the minimum-norm solution.
-
-    Parameters
-    ----------
-    apply : callable
-        ``x -> M x`` on a batch; ``M`` must be Hermitian positive semi-definite.
-    b : torch.Tensor, shape (B, ...)
-        Right-hand sides, real or complex.
-    x0 : torch.Tensor, shape like ``b``, optional
-        Starting point (default 0).
-    n_iter : int
-        Maximal number of iterations.
-    tol : float
-        Relative residual at which an item stops.
-    callback : callable, optional
-        Called with the current ``x`` after each iteration.
-
-    Returns
-    -------
-    x : torch.Tensor, shape like ``b``
-
-    Examples
-    --------
-    >>> import torch
-    >>> M = torch.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=torch.float64)
-    >>> x = cg(lambda v: v @ M, torch.tensor([[1.0, 2.0]], dtype=torch.float64))
-    >>> torch.allclose(x @ M, torch.tensor([[1.0, 2.0]], dtype=torch.float64))
-    True
-    """
-    if not callable(apply):
-        raise TypeError(f"apply must be a callable x -> M x, got {type(apply).__name__}")
-    _validate.tensor("b", b)
-    n_iter = _validate.positive_int("n_iter", n_iter)
-    tol = _validate.positive("tol", tol, allow_zero=True)
-    if x0 is not None and tuple(_validate.tensor("x0", x0).shape) != tuple(b.shape):
-        raise ValueError(f"x0 must have the shape of b, {tuple(b.shape)}, got {tuple(x0.shape)}")
-
-    tiny = torch.finfo(b.real.dtype).tiny
-    x = torch.zeros_like(b) if x0 is None else x0.to(b.dtype)
-    r = b if x0 is None else b - apply(x)                # residual b - M x
-    p = r
-    rr = _dot(r, r)
-    stop = tol * batch_norm(b)
-    for _ in range(n_iter):
-        active = rr.sqrt() > stop                        # items still iterating
-        if not bool(active.any()):
-            break
-        Mp = apply(p)
-        # alpha = |r|^2 / <p, M p>; converged items get alpha = 0 and so keep their x
-        alpha = torch.where(active, rr / torch.clamp(_dot(p, Mp), min=tiny), torch.zeros_like(rr))
-        x = x + expand(alpha, x) * p
-        r = r - expand(alpha, r) * Mp
-        rr_new = _dot(r, r)
-        beta = torch.where(active, rr_new / torch.clamp(rr, min=tiny), torch.zeros_like(rr))
-        p = r + expand(beta, p) * p
-        rr = rr_new
-        if callback is not None:
-            callback(x)
-    return x
+__all__ = ["pinv", "tikhonov"]
 
 
 def _least_squares_info(A: LinearOperator, y: torch.Tensor, lam: float) -> tuple[SolverInfo, Callable]:
@@ -100,7 +28,7 @@ def _least_squares_info(A: LinearOperator, y: torch.Tensor, lam: float) -> tuple
 
     def callback(x: torch.Tensor) -> None:
         residual = A(x) - y
-        objective = 0.5 * batch_norm(residual) ** 2 + 0.5 * lam * batch_norm(x) ** 2
+        objective = 0.5 * _batch.sqnorm(residual) + 0.5 * lam * _batch.sqnorm(x)
         record(info, objective, residual)
 
     return info, callback
@@ -176,8 +104,9 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
       ``x = A^H y / (1 + lam)``. For ``A = P F`` (Fourier) ``A^H A = F^H diag(mask) F``, so
       this is ``x = F^H [(P^T y) / (mask + lam)]``: mask = 1 on the sampled frequencies,
       where ``P^T y`` lives.
-    * :class:`~tk_lessons.operators.Blur` (``A = F^H diag(t) F`` with the real transfer
-      function ``t``): ``x = F^H [t F y / (t² + lam)]``.
+    * ``A^H A = F^H diag(s) F`` a Fourier multiplier (``A.gram_symbol()`` is ``s``, e.g. a
+      :class:`~tk_lessons.operators.Blur`, ``s = t²`` for its transfer function ``t``):
+      ``x = F^H [F (A^H y) / (s + lam)]``.
 
     Otherwise (or with ``method="cg"``) conjugate gradients solves the normal equations.
     ``lam = 0`` gives the minimum-norm least-squares solution, :func:`pinv`.
@@ -220,19 +149,19 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
     method = _validate.choice("method", method, ("auto", "closed", "cg"))
     n_iter = _validate.positive_int("n_iter", n_iter)
     tol = _validate.positive("tol", tol, allow_zero=True)
-    closed = A.orthonormal_rows or isinstance(A, Blur)
+    symbol = None if A.orthonormal_rows else A.gram_symbol()
+    closed = A.orthonormal_rows or symbol is not None
     if method == "closed" and not closed:
-        raise ValueError(f"method='closed' needs an operator with A A^H = I or a Blur, got {type(A).__name__}")
+        raise ValueError(f"method='closed' needs an operator with A A^H = I (A.orthonormal_rows) or a "
+                         f"Fourier-multiplier A^H A (A.gram_symbol()), got {type(A).__name__}")
     if lam == 0 and method != "cg":
         return pinv(A, y, n_iter=n_iter, tol=tol, return_info=return_info)
     info, callback = _least_squares_info(A, y, lam) if return_info else (None, None)
 
     if method != "cg" and A.orthonormal_rows:
         x = A.adjoint(y) / (1 + lam)
-    elif method != "cg" and isinstance(A, Blur):
-        dims = A._dims
-        t = A.transfer.to(y.dtype)
-        x = torch.fft.ifftn(t * torch.fft.fftn(y, dim=dims) / (t**2 + lam), dim=dims).real
+    elif method != "cg" and symbol is not None:
+        x = _fourier_solve(A, y, symbol, lam)
     else:
         x = cg(lambda v: A.adjoint(A(v)) + lam * v, A.adjoint(y), n_iter=n_iter, tol=tol, callback=callback)
         return (x, info) if return_info else x
@@ -240,3 +169,20 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
         callback(x)
         info.iterations = 0
     return (x, info) if return_info else x
+
+
+def _fourier_solve(A: LinearOperator, y: torch.Tensor, symbol: torch.Tensor, lam: float) -> torch.Tensor:
+    """``(A^H A + lam I)^{-1} A^H y`` for ``A^H A`` with Fourier symbol ``symbol`` (over the domain's axes).
+
+    In double precision, cast back at the end: dividing by ``s + lam`` amplifies the rounding
+    errors of ``A^H y`` by up to ``1 / lam``.
+    """
+    single = (y.real if y.is_complex() else y).dtype != torch.float64
+    b = A.adjoint(y.to(torch.complex128 if y.is_complex() else torch.float64))
+    dims = tuple(range(1, b.ndim))
+    spectrum = torch.fft.fftn(b, dim=dims) / (symbol.to(device=b.device, dtype=torch.float64) + lam)
+    x = torch.fft.ifftn(spectrum, dim=dims)
+    if not b.is_complex():
+        x = x.real
+    # back to the dtype A^H y has in y's precision
+    return x.to(torch.complex64 if x.is_complex() else torch.float32) if single else x

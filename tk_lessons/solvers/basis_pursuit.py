@@ -7,17 +7,13 @@ import numbers
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
 from ..operators.base import Identity, LinearOperator
-from ..operators.wavelet import Wavelet
-from ._common import SolverInfo, batch_norm, batch_sum, check_problem, check_x0, record, starting_point
+from ._common import SolverInfo, check_problem, check_x_init, record, starting_point
 from .primal_dual import chambolle_pock
 from .prox import proj_l2_ball, soft_threshold
 
 __all__ = ["bpdn"]
-
-_ORTHONORMAL = (Wavelet, Identity)   # W^H W = W W^H = I: solve for the coefficients c = W x
-
 
 def _check_eta(eta, batch: int, device: torch.device) -> torch.Tensor:
     """``eta`` as a ``(B,)`` tensor, or raise unless it is > 0 (a number or one value per item)."""
@@ -36,7 +32,7 @@ def _check_eta(eta, batch: int, device: torch.device) -> torch.Tensor:
 
 
 def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: LinearOperator | None = None, *,
-         n_iter: int = 2000, x0: torch.Tensor | None = None, real: bool = False, tau: float | None = None,
+         n_iter: int = 2000, x_init: torch.Tensor | None = None, real: bool = False, tau: float | None = None,
          sigma: float | None = None, progress: bool = False,
          return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """Basis pursuit denoising: ``argmin_x ||W x||_1`` subject to ``||A x - y||_2 <= eta``, by Chambolle–Pock.
@@ -45,7 +41,8 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
     conjugate is ``f*(v) = Re <v, y> + eta ||v||``, whose proximal map follows from the
     projection onto the ball (Moreau): ``prox_{sigma f*}(v) = v - sigma P_B(v / sigma)``.
 
-    * ``W`` orthonormal (``None`` = pixels, or a :class:`Wavelet`): work in the
+    * ``W`` unitary (``W.isometry`` and ``W.orthonormal_rows``: ``None`` = pixels, or a
+      :class:`~tk_lessons.operators.Wavelet`): work in the
       coefficients ``c = W x``: ``min ||c||_1 + f(A W^H c)``, ``K = A W^H``, and
       ``prox_{tau ||.||_1}`` is soft-thresholding at ``tau``; then ``x = W^H c``.
     * any other ``W`` (e.g. a :class:`Gradient`, for TV): ``K = [A; W]``, ``g = 0``, and
@@ -70,7 +67,7 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
         Sparsifying transform with domain ``A.domain_shape``; default the identity.
     n_iter : int >= 1
         Number of iterations.
-    x0 : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
         Starting point; default ``A^H y``.
     real : bool
         Restrict ``x`` to real images. Otherwise ``x`` has the dtype of ``A^H y``
@@ -96,36 +93,35 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
     >>> from tk_lessons.operators import GaussianMatrix
     >>> A = GaussianMatrix(40, 100, seed=0)
     >>> x = torch.zeros(1, 100); x[0, [3, 30, 70]] = 1.0
-    >>> x_hat = bpdn(A, A(x), eta=1e-3, n_iter=3000)
-    >>> bool((x_hat - x).norm() < 0.05)
+    >>> x_rec = bpdn(A, A(x), eta=1e-3, n_iter=3000)
+    >>> bool((x_rec - x).norm() < 0.05)
     True
     """
     check_problem(A, y)
     eta = _check_eta(eta, y.shape[0], y.device)
     n_iter = _validate.positive_int("n_iter", n_iter)
-    if not isinstance(real, bool):
-        raise TypeError(f"real must be a bool, got {type(real).__name__} ({real!r})")
-    if W is None:
+    _validate.flag("real", real)
+    _validate.flag("progress", progress)
+    _validate.flag("return_info", return_info)
+    if _validate.operator_or_none("W", W) is None:
         W = Identity(A.domain_shape, complex=True)
-    if not isinstance(W, LinearOperator):
-        raise TypeError(f"W must be a LinearOperator or None, got {type(W).__name__}")
     if W.domain_shape != A.domain_shape:
         raise ValueError(f"W must act on A's domain {A.domain_shape}, got W with domain {W.domain_shape}")
-    check_x0(A, x0, y.shape[0])
+    check_x_init(A, x_init, y.shape[0])
     real = real or not A.domain_complex
-    x0, x_adj = starting_point(A, y, x0, real)
-    radius = eta.to(x0.real.dtype)
+    x_init, x_adj = starting_point(A, y, x_init, real)
+    radius = eta.to(x_init.real.dtype)
 
     def prox_ball_conj(v, s):
         return v - s * proj_l2_ball(v / s, y, radius)   # Moreau: prox of s f*, f = indicator of B(y, eta)
 
-    orthonormal = isinstance(W, _ORTHONORMAL)
+    orthonormal = W.isometry and W.orthonormal_rows     # W^H W = W W^H = I: solve for c = W x
     if orthonormal:
         K = (lambda c: A(W.H(c)), lambda v: W(A.H(v)))
         norm = A.norm()
         prox_g = soft_threshold                           # prox of tau ||.||_1 at u: soft_threshold(u, tau)
         prox_fconj = prox_ball_conj
-        start = W(x0)
+        start = W(x_init)
     else:
         K = (lambda x: (A(x), W(x)), lambda v: A.H(v[0]) + W.H(v[1]))
         norm = math.sqrt(A.norm() ** 2 + W.norm() ** 2)  # ||[A; W]||^2 <= ||A||^2 + ||W||^2
@@ -134,12 +130,12 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
         def prox_fconj(v, s):
             p, q = v                                      # ||.||_1* = indicator of {|q_i| <= 1}
             return prox_ball_conj(p, s), q - soft_threshold(q, 1.0)
-        start = x0
+        start = x_init
     if tau is None and sigma is None:
         # Balance the steps by the expected sizes of the solutions: the dual has entries of
         # modulus about 1 (a subgradient of ||.||_1), the primal ||x|| is about ||A^H y||.
         # This ratio makes the iterates invariant to rescaling (y, eta) -> (s y, s eta).
-        x_size = float(batch_norm(x_adj.detach()).mean())
+        x_size = float(_batch.norm(x_adj.detach()).mean())
         dual_size = math.sqrt(math.prod(W.range_shape)) * (1.0 if orthonormal else W.norm())
         ratio = dual_size / x_size if x_size > 0 else 1.0
         sigma, tau = ratio / norm, 1.0 / (ratio * norm)
@@ -154,8 +150,8 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
     def callback(k, z, v):
         if info is not None:
             x = to_image(z)
-            residual = batch_norm(A(x) - y)
-            record(info, batch_sum(W(x).abs()), residual)
+            residual = _batch.norm(A(x) - y)
+            record(info, _batch.total(W(x).abs()), residual)
             info.extra.setdefault("infeasibility", []).append(
                 float((residual.detach() - radius).clamp(min=0).sum()))
 

@@ -8,7 +8,7 @@ import torch
 
 from tk_lessons import sampling
 from tk_lessons.operators import Blur, MatrixOperator, SubsampledFourier
-from tk_lessons.solvers.linear import cg, pinv, tikhonov
+from tk_lessons.solvers import cg, pinv, tikhonov
 
 
 def rel(a, b) -> float:
@@ -102,7 +102,7 @@ def test_cg_warm_start():
     S = torch.from_numpy(G @ G.T + np.eye(8))
     b = torch.from_numpy(rng.standard_normal((1, 8)))
     x_star = torch.linalg.solve(S, b.T).T
-    x = cg(lambda v: v @ S.T, b, x0=x_star + 1e-3, n_iter=50)
+    x = cg(lambda v: v @ S.T, b, x_init=x_star + 1e-3, n_iter=50)
     assert rel(x, x_star) < 1e-8
 
 
@@ -169,7 +169,7 @@ def test_bad_input():
         tikhonov(A, y, 0.1, method="closed")                # a dense matrix has no closed form here
     with pytest.raises(ValueError, match="tol"):
         pinv(A, y, tol=-1e-3)
-    with pytest.raises(ValueError, match="x0"):
-        cg(lambda v: v, torch.ones(2, 3), x0=torch.ones(2, 4))
+    with pytest.raises(ValueError, match="x_init"):
+        cg(lambda v: v, torch.ones(2, 3), x_init=torch.ones(2, 4))
     with pytest.raises(TypeError, match="apply"):
         cg(torch.eye(3), torch.ones(1, 3))

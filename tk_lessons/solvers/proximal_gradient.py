@@ -22,9 +22,9 @@ import warnings
 
 import torch
 
-from .. import _validate
+from .. import _batch, _validate
 from ..operators.base import LinearOperator
-from ._common import SolverInfo, batch_norm, batch_sum, check_problem, check_x0, expand, record, steps
+from ._common import SolverInfo, check_problem, check_x_init, record
 from .prox import soft_threshold
 
 __all__ = ["ista", "fista"]
@@ -49,8 +49,8 @@ def _check_weights(weights: torch.Tensor | None, shape: tuple[int, ...]) -> None
 
 
 def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | None,
-                       x0: torch.Tensor | None, n_iter: int, step: float | None, accelerate: bool,
-                       restart: bool, real: bool, weights: torch.Tensor | None, progress: bool,
+                       x_init: torch.Tensor | None, n_iter: int, step: float | None, accelerate: bool,
+                       adaptive_restart: bool, real: bool, weights: torch.Tensor | None, progress: bool,
                        return_info: bool) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """ISTA (``accelerate=False``) or FISTA; the public functions document the parameters."""
     name = "fista" if accelerate else "ista"
@@ -58,16 +58,19 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
     check_problem(A, y)
     lam = _validate.positive("lam", lam, allow_zero=True)
     n_iter = _validate.positive_int("n_iter", n_iter)
-    if W is not None:
-        if not isinstance(W, LinearOperator):
-            raise TypeError(f"W must be a LinearOperator (e.g. a Wavelet) or None, got {type(W).__name__}")
+    if _validate.operator_or_none("W", W) is not None:
         if W.domain_shape != A.domain_shape:
             raise ValueError(f"W must act on A's domain {A.domain_shape}, got a W with domain {W.domain_shape}")
-    check_x0(A, x0, y.shape[0])
-    for flag, value in (("restart", restart), ("real", real), ("progress", progress),
+        if not W.isometry:
+            # x = W^H c must reach every image and W^H W x = x; otherwise the synthesis problem
+            # over c is not the l1-analysis problem in x that the docstring promises
+            raise ValueError(f"W must be an isometry (W^H W = I, W.isometry, e.g. a Wavelet) for {name}'s "
+                             f"synthesis form, got {type(W).__name__}; for analysis sparsity ||W x||_1 "
+                             f"with another W use bpdn(A, y, eta, W) (or tv for the gradient)")
+    check_x_init(A, x_init, y.shape[0])
+    for flag, value in (("adaptive_restart", adaptive_restart), ("real", real), ("progress", progress),
                         ("return_info", return_info)):
-        if not isinstance(value, bool):
-            raise TypeError(f"{flag} must be True or False, got {value!r}")
+        _validate.flag(flag, value)
     # Lipschitz constant of the gradient: ||A W^H||² <= ||A||² ||W||² (= ||A||² for orthonormal W)
     lipschitz = A.norm() ** 2 * (1.0 if W is None else W.norm() ** 2)
     if step is None:
@@ -89,11 +92,12 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
         g = A.adjoint(A(synthesis(c)) - y)
         return analysis(g.real if real else g)
 
-    # -- start: c0 = W x0, in the dtype of A^H y (complex for Fourier), real if asked -----
+    # -- start: c0 = W x_init, in the dtype of A^H y (complex for Fourier), real if asked -
     like = A.adjoint(y)
     if real and like.is_complex():
         like = like.real
-    c = analysis(torch.zeros_like(like) if x0 is None else (x0.real if real and x0.is_complex() else x0))
+    c = analysis(torch.zeros_like(like) if x_init is None
+                 else (x_init.real if real and x_init.is_complex() else x_init))
     c = c.to(torch.promote_types(c.dtype, like.dtype))
     _check_weights(weights, tuple(c.shape))
     w = 1.0 if weights is None else weights.to(device=c.device, dtype=like.real.dtype)
@@ -102,17 +106,17 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
     info = SolverInfo() if return_info else None
     # FISTA's extrapolated point z and its t_k: one number for the batch, one per item with restarts
     z = c
-    t = torch.ones(c.shape[0], device=c.device, dtype=like.real.dtype) if restart else 1.0
-    for _ in steps(n_iter, progress, desc=name):
+    t = torch.ones(c.shape[0], device=c.device, dtype=like.real.dtype) if adaptive_restart else 1.0
+    for _ in _batch.progress_range(n_iter, progress, desc=name):
         c_next = soft_threshold(torch.add(z, gradient(z), alpha=-step), threshold)   # z - step * grad
         if accelerate:
             t_next = (1 + (1 + 4 * t**2) ** 0.5) / 2
             momentum = (t - 1) / t_next
-            if restart:
+            if adaptive_restart:
                 # O'Donoghue & Candès: restart (t = 1, no momentum) where the step went uphill
-                uphill = batch_sum(((z - c_next).conj() * (c_next - c)).real) > 0
+                uphill = _batch.inner(z - c_next, c_next - c) > 0
                 t_next = torch.where(uphill, 1.0, t_next)
-                momentum = expand(torch.where(uphill, 0.0, momentum), c_next)
+                momentum = _batch.expand(torch.where(uphill, 0.0, momentum), c_next)
                 z = c_next + momentum * (c_next - c)
             else:
                 z = torch.lerp(c, c_next, 1 + momentum)   # = c_next + momentum (c_next - c), one pass
@@ -122,14 +126,15 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
         c = c_next
         if info is not None:
             residual = A(synthesis(c)) - y
-            l1 = batch_sum(w * c.abs())
-            record(info, 0.5 * batch_norm(residual) ** 2 + lam * l1, residual)
+            l1 = _batch.total(w * c.abs())
+            record(info, 0.5 * _batch.sqnorm(residual) + lam * l1, residual)
     x = synthesis(c)
     return (x, info) if return_info else x
 
 
 def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | None = None, *,
-          x0: torch.Tensor | None = None, n_iter: int = 200, step: float | None = None, restart: bool = False,
+          x_init: torch.Tensor | None = None, n_iter: int = 200, step: float | None = None,
+          adaptive_restart: bool = False,
           real: bool = False, weights: torch.Tensor | None = None, progress: bool = False,
           return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """ℓ1-regularised reconstruction by FISTA (Beck & Teboulle, 2009).
@@ -145,7 +150,7 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
         t_{k+1} = (1 + sqrt(1 + 4 t_k²)) / 2
         z_{k+1} = c_{k+1} + (t_k - 1) / t_{k+1} (c_{k+1} - c_k)
 
-    with ``t_0 = 1``, ``z_0 = c_0 = W x0``; the objective gap decays like ``O(1/k²)``.
+    with ``t_0 = 1``, ``z_0 = c_0 = W x_init``; the objective gap decays like ``O(1/k²)``.
 
     Parameters
     ----------
@@ -156,16 +161,18 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
     lam : float >= 0
         Weight of the ℓ1 term.
     W : LinearOperator, optional
-        Orthonormal sparsifying transform on A's domain (a :class:`~tk_lessons.operators.Wavelet`);
-        None means sparsity in the pixels (``W = I``).
-    x0 : torch.Tensor, shape (B, *A.domain_shape), optional
+        Sparsifying transform on A's domain with ``W^H W = I`` (``W.isometry``, e.g. a
+        :class:`~tk_lessons.operators.Wavelet`); None means sparsity in the pixels (``W = I``).
+        Any other ``W`` raises ``ValueError``: use :func:`~tk_lessons.solvers.bpdn` for the
+        analysis form.
+    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
         Starting image (default 0).
     n_iter : int
         Number of iterations (all of them are run).
     step : float, optional
         Step size ``s``; default ``1 / ||A||²`` (from ``A.norm()``; ``||A W^H|| = ||A||`` for
         orthonormal ``W``). Steps above ``1 / ||A||²`` warn; steps above ``2 / ||A||²`` are an error.
-    restart : bool
+    adaptive_restart : bool
         Adaptive restart (O'Donoghue & Candès, 2015): drop the momentum of an item whenever
         its step goes uphill. Often much faster on well-conditioned problems.
     real : bool
@@ -197,16 +204,16 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
     >>> from tk_lessons.operators import SubsampledFourier, Wavelet
     >>> x = shepp_logan(64)
     >>> A = SubsampledFourier(sampling.variable_density((64, 64), 0.3))
-    >>> x_hat = fista(A, A(x), 1e-3, Wavelet(64, "haar"), n_iter=100, real=True)
-    >>> x_hat.shape, x_hat.dtype
+    >>> x_rec = fista(A, A(x), 1e-3, Wavelet(64, "haar"), n_iter=100, real=True)
+    >>> x_rec.shape, x_rec.dtype
     (torch.Size([1, 1, 64, 64]), torch.float32)
     """
-    return _proximal_gradient(A, y, lam, W, x0, n_iter, step, True, restart, real, weights, progress,
+    return _proximal_gradient(A, y, lam, W, x_init, n_iter, step, True, adaptive_restart, real, weights, progress,
                               return_info)
 
 
 def ista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | None = None, *,
-         x0: torch.Tensor | None = None, n_iter: int = 200, step: float | None = None, real: bool = False,
+         x_init: torch.Tensor | None = None, n_iter: int = 200, step: float | None = None, real: bool = False,
          weights: torch.Tensor | None = None, progress: bool = False,
          return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """ℓ1-regularised reconstruction by ISTA (proximal gradient descent without momentum).
@@ -228,5 +235,5 @@ def ista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | Non
     >>> ista(A, torch.tensor([[3.0, 0.5, -2.0]], dtype=torch.float64), 1.0, n_iter=5)   # soft(y, 1)
     tensor([[ 2.,  0., -1.]], dtype=torch.float64)
     """
-    return _proximal_gradient(A, y, lam, W, x0, n_iter, step, False, False, real, weights, progress,
+    return _proximal_gradient(A, y, lam, W, x_init, n_iter, step, False, False, real, weights, progress,
                               return_info)
