@@ -245,6 +245,31 @@ def test_no_isinstance_on_concrete_operators_outside_operators():
                        "instead:\n  " + "\n  ".join(found))
 
 
+def _operator_private_attributes() -> set[str]:
+    """``_name`` attributes the operator classes set on ``self`` (``_dims``, ``_mask``, ...)."""
+    names = set()
+    for path in (PACKAGE_DIR / "operators").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "self" and isinstance(node.ctx, ast.Store) and _is_private(node.attr):
+                names.add(node.attr)
+    return names
+
+
+def test_no_private_operator_attribute_is_read_outside_operators():
+    private = _operator_private_attributes()
+    assert private   # the scan found the operators' internals
+    found = []
+    for path in _package_files():
+        if (PACKAGE_DIR / "operators") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in private \
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                found.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno}: .{node.attr}")
+    assert not found, "ask the operator through its public interface instead:\n  " + "\n  ".join(found)
+
+
 _DOLLAR_MATHS = re.compile(r"(?<![\w$`])\$[^$\s][^$\n]*?\$(?![\w$])")
 _LITERAL = re.compile(r"``.*?``")
 

@@ -348,7 +348,8 @@ def _link(label: str) -> str:
         return f"[{_title(ROOT / 'book' / f'{stem}.md')}](../{stem}.md)"
     # the exercises are not pages of the book: link to their source in the repository
     url, branch = _repository()
-    return f"[exercise {stem}]({url}/blob/{branch}/exercises/source/{stem}.md)"
+    title = _title(ROOT / "exercises" / "source" / f"{stem}.md")
+    return f"[{title}]({url}/blob/{branch}/exercises/source/{stem}.md)"
 
 
 def _sections() -> list[str]:
