@@ -682,3 +682,20 @@ def test_defined_names_what_is_missing_and_rejects_a_non_namespace():
         checks.defined({"A": 1}, "A", "psi")
     with pytest.raises(TypeError, match="namespace must be a dict"):
         checks.defined(["A"], "A")
+
+
+def test_every_check_of_every_topic_module_is_reachable_as_tk_checks_name():
+    import importlib
+    import pkgutil
+
+    topics = [info.name for info in pkgutil.iter_modules(checks.__path__) if not info.name.startswith("_")]
+    assert {"basics", "linear_maps", "stability", "sparse_recovery", "learned",
+            "instabilities"} <= set(topics)
+    exported = set()
+    for topic in topics:
+        module = importlib.import_module(f"tk_lessons.checks.{topic}")
+        for name in module.__all__:
+            assert getattr(checks, name) is getattr(module, name), f"tk.checks.{name} is not {topic}.{name}"
+        exported |= set(module.__all__)
+    assert set(checks.__all__) == exported | {"CheckError"}
+    assert f"{checks.CheckError.__module__}.{checks.CheckError.__name__}" == "tk_lessons.checks.CheckError"

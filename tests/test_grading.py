@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import doctest
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -119,6 +121,29 @@ def test_checks_are_restored_where_the_source_has_them(src):
         assert sources == expected
         assert [c.metadata.get(grade.META_KEY, {}).get("id") for c in got.cells
                 if grade.META_KEY in c.metadata] == [c.id for c in template.checks]
+
+
+def test_prelude_undoes_monkeypatched_checks():
+    """Functions replaced in the package, a topic module and the shared helpers are restored."""
+    code = (
+        "import tk_lessons as tk\n"
+        "import tk_lessons.checks.basics, tk_lessons.checks._core\n"
+        "fake = lambda *args, **kwargs: print('correct')\n"
+        "tk.checks.close = fake\n"
+        "tk.checks.basics.close = fake\n"
+        "tk.checks._core.ok = fake\n"
+        "tk.checks.linear_maps = None\n"
+        + grade.PRELUDE +
+        "assert tk.checks.close is tk.checks.basics.close is not fake\n"
+        "assert tk.checks.linear_maps.adjoint is tk.checks.adjoint\n"
+        "try:\n"
+        "    tk.checks.close('v', 1.0, 2.0)\n"
+        "except tk.checks.CheckError as err:\n"
+        "    print('restored:', err)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "restored: v: expected 2, got 1"
 
 
 def test_template_reads_tasks_checks_and_hidden_checks():

@@ -68,7 +68,7 @@ def error_growth(recon: Callable, y: torch.Tensor, x: torch.Tensor, e: object, e
     flat = _batch.flat_real(e)
     if not bool(torch.isfinite(flat).all()):
         raise CheckError("e contains NaN or inf")
-    e_norm = flat.norm(dim=1)
+    e_norm = _batch.norm(flat)
     worst = int(e_norm.argmax())
     if float(e_norm[worst]) > eps * (1 + rtol):
         raise CheckError(f"e: ||e|| = {float(e_norm[worst]):.6g} (sample {worst}) exceeds the budget eps = {eps:.6g}. "
@@ -80,7 +80,7 @@ def error_growth(recon: Callable, y: torch.Tensor, x: torch.Tensor, e: object, e
         raise CheckError(f"x: expected the shape of recon(y), {tuple(clean.shape)}; got {tuple(x.shape)}")
 
     def error(x_rec: torch.Tensor) -> torch.Tensor:   # any shape (B, ...), unlike tk.metrics.rel_error
-        return _batch.flat_real(x_rec - x).norm(dim=1) / _batch.flat_real(x).norm(dim=1)
+        return _batch.norm(_batch.flat_real(x_rec - x)) / _batch.norm(_batch.flat_real(x))
 
     before, after = error(clean), error(perturbed)
     growth = after / before
@@ -326,7 +326,7 @@ def nested_sampling(net_psnr: object, peak_rate: object, tv_psnr: object, tv_rec
             raise CheckError(f"tv_recons: expected shape {tuple(X.shape)} at rate {rate:.3f}, got "
                              f"{tuple(z.shape)}")
         B = operators.SubsampledFourier(mask)
-        gap = float(((B(z) - B(X)).flatten(1).norm(dim=1) / B(X).flatten(1).norm(dim=1)).max())
+        gap = float((_batch.norm(B(z) - B(X)) / _batch.norm(B(X))).max())
         if gap > misfit:
             raise CheckError(f"tv_recons at rate {rate:.3f}: relative data misfit {gap:.2g} exceeds "
                              f"{misfit:g}: use the constrained solver bpdn with eta = 1e-3 ||B x||")

@@ -11,12 +11,12 @@ reference.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import torch
 
-from .. import _validate, device, metrics, solvers, zoo
+from .. import _batch, _validate, device, metrics, solvers, zoo
+from ..operators import LinearOperator
 from ._core import CheckError, agree, as_number, as_tensor, ok
 
 __all__ = ["data_step", "jitter", "mean_noise_ratio", "out_of_distribution", "psnr_comparison",
@@ -102,13 +102,13 @@ def jitter(fn: Callable, *, eta: float = 2.0, m: int = 400, trials: int = 4000, 
     ok("jitter")
 
 
-def _tv(A, network: str) -> Callable:
+def _tv(A: LinearOperator, network: str) -> Callable:
     """TV as the zoo evaluated it against ``network``: its recorded ``tv_lam``, 300 iterations."""
     lam = float(zoo.info(network)["metrics"]["tv_lam"])
     return lambda y: solvers.tv(A, y, lam, n_iter=300, real=True)
 
 
-def mean_noise_ratio(value, m: int, *, rtol: float = 0.03) -> None:
+def mean_noise_ratio(value: object, m: int, *, rtol: float = 0.03) -> None:
     """Check an empirical mean of ``||noise|| / eta`` for jitter on ``m`` measurements.
 
     The reference is ``E[s] E[||g||] / sqrt(m)`` with ``s ~ U[0, 1]`` and ``g`` standard complex
@@ -134,8 +134,8 @@ def mean_noise_ratio(value, m: int, *, rtol: float = 0.03) -> None:
     ok("mean of ||noise|| / eta")
 
 
-def psnr_comparison(unet: Callable, X, psnr_unet, psnr_tv, gain, *,
-                    network: str = "unet_radial64") -> None:
+def psnr_comparison(unet: torch.nn.Module, X: torch.Tensor, psnr_unet: object, psnr_tv: object,
+                    gain: object, *, network: str = "unet_radial64") -> None:
     """Check the PSNRs of a network and of TV on the test images ``X``, and the mean gain.
 
     The references are computed here: ``unet(A X)`` and 300 iterations of TV with the
@@ -169,7 +169,8 @@ def psnr_comparison(unet: Callable, X, psnr_unet, psnr_tv, gain, *,
     ok("PSNRs of the network and of TV")
 
 
-def data_step(fn: Callable, itnet, X, *, seed: int = 3, k: int = 1) -> None:
+def data_step(fn: Callable, itnet: torch.nn.Module, X: torch.Tensor, *, seed: int = 3,
+              k: int = 1) -> None:
     """Check ``fn(x, y, lam)``, the ItNet's data-consistency step ``x - lam Re A^*(A x - y)``.
 
     Tried on random images with the data of ``X[:2]`` and the learned step ``itnet.lam[k]``.
@@ -199,7 +200,7 @@ def data_step(fn: Callable, itnet, X, *, seed: int = 3, k: int = 1) -> None:
     ok("data_step")
 
 
-def unrolled_itnet(fn: Callable, itnet, X) -> None:
+def unrolled_itnet(fn: Callable, itnet: torch.nn.Module, X: torch.Tensor) -> None:
     """Check ``fn(y)``, an ItNet put together from its parts, against the ItNet on ``A(X)``.
 
     Examples
@@ -223,7 +224,8 @@ def unrolled_itnet(fn: Callable, itnet, X) -> None:
     ok("my_itnet")
 
 
-def out_of_distribution(x_ood, growth_unet, growth_tv, unet: Callable, X, *,
+def out_of_distribution(x_ood: object, growth_unet: object, growth_tv: object,
+                        unet: torch.nn.Module, X: torch.Tensor, *,
                         network: str = "unet_radial64", unet_factor: float = 3.0,
                         ratio: float = 2.0) -> None:
     """Check an image ``x_ood`` on which the network's error grows far more than TV's.
@@ -275,7 +277,8 @@ def out_of_distribution(x_ood, growth_unet, growth_tv, unet: Callable, X, *,
     ok("an image outside the training distribution")
 
 
-def risk_minimiser(t_best, ts, train_images, x, z, *, atol: float = 0.006) -> None:
+def risk_minimiser(t_best: object, ts: torch.Tensor, train_images: torch.Tensor, x: torch.Tensor,
+                   z: torch.Tensor, *, atol: float = 0.006) -> None:
     """Check ``t_best``, the ``t`` in ``ts`` that minimises the risk of ``c_t = x + t z``.
 
     The empirical risk ``mean_i ||c_t - x_i||^2`` over ``train_images`` is evaluated here for
@@ -299,7 +302,7 @@ def risk_minimiser(t_best, ts, train_images, x, z, *, atol: float = 0.006) -> No
     ts = as_tensor("ts", ts).double().flatten()
     images = as_tensor("train_images", train_images).double()
     x, z = as_tensor("x", x).double(), as_tensor("z", z).double()
-    risks = torch.stack([((x + s * z - images) ** 2).flatten(1).sum(dim=1).mean() for s in ts])
+    risks = torch.stack([_batch.sqnorm(x + s * z - images).mean() for s in ts])
     best = float(ts[risks.argmin()])
     if not abs(t - best) <= atol:
         side = "smaller" if best < t else "larger"

@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 
 import torch
 
-from .. import device, kernel
+from .. import _batch, _validate, device, kernel
+from ..operators import LinearOperator
 from ._core import CheckError, as_number, as_tensor, ok
 
 __all__ = ["adjoint", "approximate_kernel", "coisometry", "exact_on", "in_kernel", "kernel_dimension",
@@ -25,7 +26,8 @@ __all__ = ["adjoint", "approximate_kernel", "coisometry", "exact_on", "in_kernel
 MAX_UNKNOWNS = 4096
 
 
-def _integer(name: str, value) -> int:
+def _integer(name: str, value: object) -> int:
+    """``value`` as an int (a dimension or a count), or a CheckError."""
     number = as_number(name, value)
     if number != round(number):
         raise CheckError(f"{name}: expected a whole number (a dimension or a count), got {number!r}")
@@ -43,7 +45,7 @@ def _matrix(forward: Callable, x_shape: Sequence[int], complex_domain: bool) -> 
     return torch.stack(columns, dim=1).to(torch.complex128)
 
 
-def kernel_dimension(forward: Callable, x_shape: Sequence[int], value, *,
+def kernel_dimension(forward: Callable, x_shape: Sequence[int], value: object, *,
                      complex_domain: bool = True) -> None:
     """Check ``value`` against ``dim N(A) = N - rank A``, the rank taken from the matrix of ``A``.
 
@@ -81,7 +83,7 @@ def kernel_dimension(forward: Callable, x_shape: Sequence[int], value, *,
     ok("dim N(A)")
 
 
-def trace(name: str, apply: Callable, x_shape: Sequence[int], value, *,
+def trace(name: str, apply: Callable, x_shape: Sequence[int], value: object, *,
           complex_domain: bool = True, rtol: float = 1e-10) -> None:
     """Check ``value`` against the trace of the linear map ``apply``, computed on the basis.
 
@@ -106,7 +108,7 @@ def trace(name: str, apply: Callable, x_shape: Sequence[int], value, *,
     ok(name)
 
 
-def singular_value_count(A, tau: float, value) -> None:
+def singular_value_count(A: LinearOperator, tau: float, value: object) -> None:
     """Check ``value`` against the number of singular values of ``A`` that are at most ``tau``.
 
     Counts the ``N`` singular values of ``A`` (``sigma_i = 0`` for ``i > m``) from the SVD of its
@@ -125,6 +127,7 @@ def singular_value_count(A, tau: float, value) -> None:
     ...
     tk_lessons.checks.CheckError: number of singular values <= tau: got 1 of the 3 singular values, which is too few (count sigma_i = 0 for i > m as well)
     """
+    _validate.operator("A", A)
     got = _integer("number of singular values <= tau", value)
     tau = as_number("tau", tau)
     M = A.to_dense()
@@ -138,8 +141,8 @@ def singular_value_count(A, tau: float, value) -> None:
     ok("number of singular values <= tau")
 
 
-def reconstruction_error(name: str, recon: Callable, forward: Callable, x: torch.Tensor, value: object, *,
-                         rtol: float = 1e-8) -> None:
+def reconstruction_error(name: str, recon: Callable, forward: Callable, x: torch.Tensor,
+                         value: object, *, rtol: float = 1e-8) -> None:
     """Check ``value`` against ``||recon(forward(x)) - x||``, the error of the student's map on ``x``.
 
     The exercises call the map ``psi``, and the messages do too.
@@ -213,8 +216,8 @@ def coisometry(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *, 
     ok("A A^* = I")
 
 
-def same_data(forward: Callable, x, x2, *, min_distance: float = 0.0, real: bool = False,
-              rtol: float = 1e-10) -> None:
+def same_data(forward: Callable, x: torch.Tensor, x2: object, *, min_distance: float = 0.0,
+              real: bool = False, rtol: float = 1e-10) -> None:
     """Check that ``x2`` has the measurements of ``x`` but differs from it.
 
     Requires ``||A x2 - A x|| <= rtol ||A x||`` (or ``<= rtol ||x||`` when ``A x = 0``),
@@ -317,9 +320,39 @@ def exact_on(name: str, recon: Callable, forward: Callable, x: torch.Tensor, *,
     ok(name)
 
 
-def adjoint(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *, complex_domain: bool = True,
-            seed: int = 0, rtol: float = 1e-10) -> None:
-    """Check that ``adjoint`` is the adjoint of ``forward``: <A x, y> = <x, A^* y> for random x, y (float64)."""
+def adjoint(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *,
+            complex_domain: bool = True, seed: int = 0, rtol: float = 1e-10) -> None:
+    """Check that ``adjoint`` is the adjoint of ``forward``: ``<A x, y> = <x, A^* y>``.
+
+    Tried on one random ``x`` and one random ``y`` in double precision; a wrong conjugation or
+    normalisation of a transform shows as a relative gap far above rounding.
+
+    Parameters
+    ----------
+    forward, adjoint : callable
+        ``x -> A x`` and ``y -> A^* y``.
+    x_shape : sequence of int
+        Shape of one input of ``forward``; the data shape is taken from ``forward``.
+    complex_domain : bool
+        Draw a complex ``x`` (the default) or a real one.
+    seed : int
+        Seed of the random ``x`` and ``y``.
+    rtol : float
+        Allowed relative gap between the two inner products.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks
+    >>> keep = lambda x: x[:2]
+    >>> pad = lambda y: torch.cat([y, torch.zeros(3, dtype=y.dtype)])
+    >>> checks.adjoint(keep, pad, (5,))
+    ✔ adjoint: correct
+    >>> checks.adjoint(keep, lambda y: 2 * pad(y), (5,))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: adjoint: <A x, y> and <x, A^* y> differ by ...
+    """
     dtype = torch.complex128 if complex_domain else torch.float64
     x = device.randn(*x_shape, seed=seed, dtype=dtype)
     ax = as_tensor("forward(x)", forward(x))
@@ -336,8 +369,21 @@ def adjoint(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *, com
     ok("adjoint")
 
 
-def in_kernel(forward: Callable, z, *, rtol: float = 1e-8) -> None:
-    """Check that ``z`` is a nonzero vector with ``forward(z) = 0`` up to ``rtol * ||z||``."""
+def in_kernel(forward: Callable, z: object, *, rtol: float = 1e-8) -> None:
+    """Check that ``z`` is a nonzero vector with ``forward(z) = 0`` up to ``rtol * ||z||``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks
+    >>> keep = lambda x: x[:2]
+    >>> checks.in_kernel(keep, torch.tensor([0.0, 0.0, 1.0]))
+    ✔ z lies in the kernel: correct
+    >>> checks.in_kernel(keep, torch.zeros(3))
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: z: the zero vector lies in every kernel; find a nonzero one
+    """
     z = as_tensor("z", z)
     nz = float(z.norm())
     if nz == 0.0:
@@ -350,7 +396,35 @@ def in_kernel(forward: Callable, z, *, rtol: float = 1e-8) -> None:
 
 def projector(apply: Callable, x_shape: Sequence[int], *, onto_kernel_of: Callable | None = None,
               seed: int = 0, rtol: float = 1e-10) -> None:
-    """Check that ``apply`` is an orthogonal projector (P^2 = P, P^* = P), optionally onto the kernel of a map."""
+    """Check that ``apply`` is an orthogonal projector (``P^2 = P``, ``P^* = P``), optionally onto
+    the kernel of a map.
+
+    Parameters
+    ----------
+    apply : callable
+        ``x -> P x``.
+    x_shape : sequence of int
+        Shape of one input of ``apply``.
+    onto_kernel_of : callable, optional
+        ``x -> A x``: also require ``A P x = 0``.
+    seed : int
+        Seed of the random test vectors (complex, double precision).
+    rtol : float
+        Allowed relative deviation of each condition.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tk_lessons import checks
+    >>> keep = lambda x: x[:2]
+    >>> drop_first_two = lambda x: torch.cat([torch.zeros_like(x[:2]), x[2:]])
+    >>> checks.projector(drop_first_two, (5,), onto_kernel_of=keep)
+    ✔ orthogonal projector: correct
+    >>> checks.projector(lambda x: 0.5 * x, (5,))
+    Traceback (most recent call last):
+    ...
+    tk_lessons.checks.CheckError: projector: P(P(x)) differs from P(x): your map is not idempotent
+    """
     x = device.randn(*x_shape, seed=seed, dtype=torch.complex128)
     w = device.randn(*x_shape, seed=seed + 1, dtype=torch.complex128)
     px = as_tensor("P(x)", apply(x)).to(torch.complex128)
@@ -365,7 +439,7 @@ def projector(apply: Callable, x_shape: Sequence[int], *, onto_kernel_of: Callab
     ok("orthogonal projector")
 
 
-def kernel_part(A, detail, z, *, rtol: float = 1e-8) -> None:
+def kernel_part(A: LinearOperator, detail: torch.Tensor, z: object, *, rtol: float = 1e-8) -> None:
     """Check that ``z`` is the orthogonal projection of ``detail`` onto the kernel of ``A``.
 
     Two conditions characterise ``z = P_N(A) detail``: ``z`` lies in the kernel (``A z = 0``) and
@@ -394,13 +468,14 @@ def kernel_part(A, detail, z, *, rtol: float = 1e-8) -> None:
     >>> checks.kernel_part(A, d, torch.tensor([[[0.0, 2.0, 0.0]]], dtype=torch.float64))
     ✔ kernel part of the detail: correct
     """
+    _validate.operator("A", A)
     d = as_tensor("detail", detail)
     z = as_tensor("z", z)
     if z.shape != d.shape:
         raise CheckError(f"z: expected the shape of the detail, {tuple(d.shape)}; got {tuple(z.shape)}")
     if not (z.is_floating_point() or z.is_complex()):
         raise CheckError(f"z: expected a floating-point tensor, got dtype {z.dtype}")
-    if not bool(torch.isfinite(torch.view_as_real(z) if z.is_complex() else z).all()):
+    if not bool(torch.isfinite(_batch.flat_real(z)).all()):
         raise CheckError("z contains NaN or inf")
     wide = torch.complex128 if (z.is_complex() or d.is_complex()) else torch.float64
     z, d = z.to(wide), d.to(wide)
@@ -427,7 +502,7 @@ def kernel_part(A, detail, z, *, rtol: float = 1e-8) -> None:
     ok("kernel part of the detail")
 
 
-def approximate_kernel(forward: Callable, z, tau: float, *, rtol: float = 1e-9,
+def approximate_kernel(forward: Callable, z: object, tau: float, *, rtol: float = 1e-9,
                        unit_norm: bool = False) -> None:
     """Check that ``z`` is a nonzero real image in the approximate kernel: ``||A z|| <= tau ||z||``.
 

@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 
 import torch
 
-from .. import device, operators
+from .. import _validate, device, operators
+from ..operators import LinearOperator
 from ._core import CheckError, agree, as_number, as_tensor, ok
 
 __all__ = ["blur_inverse", "blur_inverse_estimate", "blur_pinv_lipschitz", "lam_for_bound",
@@ -23,7 +24,8 @@ __all__ = ["blur_inverse", "blur_inverse_estimate", "blur_pinv_lipschitz", "lam_
            "tikhonov_norm"]
 
 
-def lipschitz_estimate(name: str, estimate, exact, *, within: float = 0.05, rtol: float = 1e-6) -> None:
+def lipschitz_estimate(name: str, estimate: object, exact: object, *, within: float = 0.05,
+                       rtol: float = 1e-6) -> None:
     """Check an estimate of a Lipschitz constant that was computed from evaluated ratios.
 
     Every ratio ``||Psi(y + e) - Psi(y)|| / ||e||`` with ``0 < ||e|| <= eps`` is a lower bound
@@ -53,9 +55,10 @@ def lipschitz_estimate(name: str, estimate, exact, *, within: float = 0.05, rtol
     _lipschitz_estimate(name, estimate, exact, within=within, rtol=rtol, reveal=True)
 
 
-def _lipschitz_estimate(name: str, estimate, exact, *, within: float, rtol: float,
+def _lipschitz_estimate(name: str, estimate: object, exact: object, *, within: float, rtol: float,
                         reveal: bool) -> None:
     """:func:`lipschitz_estimate`; with ``reveal=False`` no message states the exact constant."""
+    within = _validate.fraction("within", within)
     value = as_number(name, estimate)
     exact_value = as_number("exact", exact)
     shown = f" {exact_value:.6g}" if reveal else ""
@@ -75,11 +78,11 @@ def _lipschitz_estimate(name: str, estimate, exact, *, within: float, rtol: floa
     ok(name)
 
 
-def _blur(size: int, sigma: float) -> operators.LinearOperator:
+def _blur(size: int, sigma: float) -> LinearOperator:
     return operators.Blur((size,), sigma)
 
 
-def _inverse_norm(B) -> float:
+def _inverse_norm(B: LinearOperator) -> float:
     """``||B^-1||`` of a blur from its dense matrix (independent of the transfer function)."""
     return float(torch.linalg.matrix_norm(torch.linalg.inv(B.to_dense(torch.float64)), 2))
 
@@ -123,8 +126,8 @@ def blur_pinv_lipschitz(fn: Callable, size: int, *, sigmas: Sequence[float] = (0
     ok("||A^+|| for every sigma")
 
 
-def blur_inverse(inverse: Callable, B, x, *, seed: int = 0, rtol: float = 1e-6,
-                 atol: float = 1e-8) -> None:
+def blur_inverse(inverse: Callable, B: LinearOperator, x: torch.Tensor, *, seed: int = 0,
+                 rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """Check ``inverse``, the inverse of the blur ``B``, on ``B(x)`` and on random data.
 
     Examples
@@ -151,7 +154,8 @@ def blur_inverse(inverse: Callable, B, x, *, seed: int = 0, rtol: float = 1e-6,
     ok("inverse(B(x)) = x")
 
 
-def blur_inverse_estimate(estimate, B, *, within: float = 0.01, rtol: float = 1e-6) -> None:
+def blur_inverse_estimate(estimate: object, B: LinearOperator, *, within: float = 0.01,
+                          rtol: float = 1e-6) -> None:
     """Check an attack's estimate of ``||B^-1||``: a valid lower bound within ``within``.
 
     Examples
@@ -205,7 +209,7 @@ def tikhonov_norm(fn: Callable, *, seed: int = 1, rtol: float = 1e-6) -> None:
     ok("||Psi_lam|| from the singular values")
 
 
-def lam_for_bound(lam, bound: float, *, rtol: float = 1e-6) -> None:
+def lam_for_bound(lam: object, bound: float, *, rtol: float = 1e-6) -> None:
     """Check the smallest ``lam`` for which ``1 / (2 sqrt(lam)) <= bound``.
 
     Examples
@@ -239,7 +243,7 @@ def _relu_constant(eps: float) -> float:
     return float((torch.relu(-1 + e) / e.abs()).max())
 
 
-def relu_lipschitz(name: str, value, eps: float, *, atol: float = 1e-6) -> None:
+def relu_lipschitz(name: str, value: object, eps: float, *, atol: float = 1e-6) -> None:
     """Check ``L^eps`` of the entrywise ReLU at ``y = (-1, ..., -1)``, worked out by hand.
 
     Examples
@@ -258,7 +262,7 @@ def relu_lipschitz(name: str, value, eps: float, *, atol: float = 1e-6) -> None:
     ok(name)
 
 
-def relu_attack_estimate(name: str, estimate, eps: float, *, within: float) -> None:
+def relu_attack_estimate(name: str, estimate: object, eps: float, *, within: float) -> None:
     """Check an attack's estimate of ``L^eps`` of the ReLU at ``-1``: a lower bound within ``within``.
 
     Examples
@@ -275,7 +279,8 @@ def relu_attack_estimate(name: str, estimate, eps: float, *, within: float) -> N
                         rtol=1e-6, reveal=False)
 
 
-def tikhonov_kernel_share(F, x, lam: float, x_tik, kernel_share, *, rtol: float = 1e-8,
+def tikhonov_kernel_share(F: LinearOperator, x: torch.Tensor, lam: float, x_tik: object,
+                          kernel_share: object, *, rtol: float = 1e-8,
                           atol: float = 1e-10) -> None:
     """Check a Tikhonov reconstruction of ``x`` from ``F(x)`` and the share of it in ``N(F)``.
 
