@@ -335,9 +335,10 @@ def radial(size: Size, n_spokes: int, golden: bool = True, *, offset: int = 0,
     shape = _validate.shape("size", size, ndims=(2,), int_ndim=2)
     n_spokes = _validate.positive_int("n_spokes", n_spokes)
     offset = _validate.positive_int("offset", offset, minimum=0)
+    golden = _validate.flag("golden", golden)
     draw = _SpokeDrawer(shape)
     mask = torch.zeros(shape, dtype=torch.bool)
-    for angle in _spoke_angles(n_spokes, bool(golden), offset):
+    for angle in _spoke_angles(n_spokes, golden, offset):
         mask |= draw(angle)
     return _finish(mask, device)
 

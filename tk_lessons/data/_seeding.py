@@ -7,6 +7,8 @@ import numbers
 import numpy as np
 import torch
 
+__all__ = ["check_seed", "item_generator"]
+
 
 def check_seed(seed: object) -> int:
     """Return ``seed`` as int, or raise unless it is a non-negative integer."""

@@ -52,6 +52,7 @@ def shepp_logan(size: int = 128, *, modified: bool = True, device: Device = None
     (torch.Size([1, 1, 64, 64]), 1.0)
     """
     size = _validate.positive_int("size", size)
+    modified = _validate.flag("modified", modified)
     params = torch.tensor(SHEPP_LOGAN, dtype=torch.float64)
     value = params[:, 0] if modified else torch.tensor(_ORIGINAL_INTENSITIES, dtype=torch.float64) / 2
     centres = (2 * torch.arange(size, dtype=torch.float64) + 1) / size - 1   # pixel centres

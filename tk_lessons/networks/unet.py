@@ -145,8 +145,7 @@ class UNet(nn.Module):
         out_channels = _validate.positive_int("out_channels", out_channels)
         base = _validate.positive_int("base", base)
         depth = _validate.positive_int("depth", depth, minimum=0)
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual must be True or False, got {residual!r}")
+        residual = _validate.flag("residual", residual)
         if residual and in_channels != out_channels:
             raise ValueError(f"residual=True needs in_channels == out_channels, got {in_channels} and {out_channels}")
         self.dim, self.in_channels, self.out_channels = dim, in_channels, out_channels

@@ -70,17 +70,17 @@ def first_guess(A: LinearOperator, y: torch.Tensor, init: str = "adjoint") -> to
     return A.adjoint(y)
 
 
-def network_input(x0: torch.Tensor, mode: str) -> torch.Tensor:
+def network_input(guess: torch.Tensor, mode: str) -> torch.Tensor:
     """Turn a first guess into real network channels: ``"channels"`` (re, im), ``"real"`` or ``"magnitude"``."""
     if mode == "channels":
-        return to_channels(x0)
+        return to_channels(guess)
     if mode == "magnitude":
-        return x0.abs()
-    return x0.real if x0.is_complex() else x0
+        return guess.abs()
+    return guess.real if guess.is_complex() else guess
 
 
 class PostProcessing(nn.Module):
-    """``Psi(y) = net(x0(y))``: a network applied to a classical first guess ``x0``.
+    """``Psi(y) = net(g(y))``: a network applied to a classical first guess ``g(y)``.
 
     Parameters
     ----------

@@ -36,8 +36,8 @@ def _mean(t: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, A: LinearOperator, X: torch.Tensor, batch: int = 50) -> torch.Tensor:
-    """``model(A x)`` for every image ``x`` of ``X``, in batches of ``batch``, in ``eval`` mode, on the CPU.
+def predict(model: nn.Module, A: LinearOperator, X: torch.Tensor, batch_size: int = 50) -> torch.Tensor:
+    """``model(A x)`` for every image ``x`` of ``X``, ``batch_size`` at a time, in ``eval`` mode, on the CPU.
 
     Examples
     --------
@@ -47,7 +47,7 @@ def predict(model: nn.Module, A: LinearOperator, X: torch.Tensor, batch: int = 5
     """
     model.eval()
     device = next(iter(model.parameters()), torch.empty(0)).device
-    out = [model(A(X[i:i + batch].to(device))).cpu() for i in range(0, X.shape[0], batch)]
+    out = [model(A(X[i:i + batch_size].to(device))).cpu() for i in range(0, X.shape[0], batch_size)]
     return torch.cat(out)
 
 
