@@ -69,15 +69,15 @@ def _fit_text(width: float, panels: int, key: str = "axes.titlesize") -> tuple[f
 
     >>> import matplotlib.pyplot as plt, torch, tk_lessons as tk
     >>> tk.plot.use_style()
-    >>> fig = tk.plot.images([torch.zeros(4, 4)] * 6, size=2.6)
+    >>> fig = tk.plot.images([torch.zeros(4, 4)] * 6, panel_size=2.6)
     >>> title = fig.axes[0].title.get_fontsize()
     >>> round(float(title * COLUMN_WIDTH / fig.get_figwidth()), 1), title > 20
     (11.0, True)
     >>> plt.close(fig)
     """
-    size = _points(key) * max(1.0, width / COLUMN_WIDTH)
-    chars = max(8, int(width / panels * 72 / (0.55 * size)))
-    return size, chars
+    points = _points(key) * max(1.0, width / COLUMN_WIDTH)
+    chars = max(8, int(width / panels * 72 / (0.55 * points)))
+    return points, chars
 
 
 def _wrap(title: str, chars: int) -> str:
@@ -118,7 +118,7 @@ def to_image(x: torch.Tensor | "object") -> "object":
 
 
 def images(panels: Mapping[str, object] | Sequence[object], *, ncols: int | None = None,
-           vmin: float | None = 0.0, vmax: float | None = 1.0, size: float = 2.6,
+           vmin: float | None = 0.0, vmax: float | None = 1.0, panel_size: float = 2.6,
            suptitle: str | None = None):
     """Show images side by side in grey with a shared intensity range.
 
@@ -131,7 +131,7 @@ def images(panels: Mapping[str, object] | Sequence[object], *, ncols: int | None
         Number of columns (default: all in one row).
     vmin, vmax : float or None
         Shared intensity range (``None`` lets each panel scale itself).
-    size : float
+    panel_size : float
         Width of one panel in inches.
 
     Returns
@@ -155,24 +155,24 @@ def images(panels: Mapping[str, object] | Sequence[object], *, ncols: int | None
     n = len(arrays)
     ncols = n if ncols is None else ncols
     nrows = -(-n // ncols)
-    fontsize, chars = _fit_text(size * ncols, ncols)
+    fontsize, chars = _fit_text(panel_size * ncols, ncols)
     lines = max([_wrap(t, chars).count("\n") + 1 for t in titles if t] or [0])
     extra = (lines * fontsize * 1.3 + (fontsize * 1.6 if suptitle else 0)) / 72
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + extra),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(panel_size * ncols, panel_size * nrows + extra))
     for ax in axes.flat:
         ax.axis("off")
     for ax, title, arr in zip(axes.flat, titles, arrays):
         ax.imshow(to_image(arr), cmap=IMAGE_CMAP, vmin=vmin, vmax=vmax)
         ax.set_title(_wrap(title, chars), fontsize=fontsize)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_fit_text(size * ncols, 1, "figure.titlesize")[0])
+        fig.suptitle(suptitle, fontsize=_fit_text(panel_size * ncols, 1, "figure.titlesize")[0])
     fig.tight_layout()
     return fig
 
 
 def compare(x: object, recons: Mapping[str, object], *, vmax_error: float | None = None,
-            size: float = 2.6, metrics: bool = True):
+            panel_size: float = 2.6, metrics: bool = True):
     """Truth and reconstructions on the first row, absolute error maps below.
 
     Parameters
@@ -183,6 +183,8 @@ def compare(x: object, recons: Mapping[str, object], *, vmax_error: float | None
         Reconstructions of the same shape as ``x``.
     vmax_error : float, optional
         Upper end of the shared error colour scale (default: the largest error).
+    panel_size : float
+        Width of one panel in inches.
     metrics : bool
         Add the PSNR (data range 1) to each title.
 
@@ -213,8 +215,8 @@ def compare(x: object, recons: Mapping[str, object], *, vmax_error: float | None
         errors[name] = np.abs(r - x)
     top = vmax_error if vmax_error is not None else max(float(e.max()) for e in errors.values()) or 1.0
     n = len(recons) + 1
-    fontsize, chars = _fit_text(size * n, n)
-    ticksize = _fit_text(size * n, n, "ytick.labelsize")[0]
+    fontsize, chars = _fit_text(panel_size * n, n)
+    ticksize = _fit_text(panel_size * n, n, "ytick.labelsize")[0]
     titles = {}
     for name, r in recons.items():
         title = _wrap(name, chars)
@@ -224,7 +226,8 @@ def compare(x: object, recons: Mapping[str, object], *, vmax_error: float | None
         # the colour bar takes a fifth of the error row
         titles[name] = (title, _wrap(f"|error| of {name}", int(0.8 * chars)))
     lines = max(t.count("\n") + 1 for pair in titles.values() for t in pair)
-    fig, axes = plt.subplots(2, n, figsize=(size * n, 2 * size + 2 * lines * fontsize * 1.3 / 72))
+    height = 2 * panel_size + 2 * lines * fontsize * 1.3 / 72
+    fig, axes = plt.subplots(2, n, figsize=(panel_size * n, height))
     for ax in axes.flat:
         ax.axis("off")
     axes[0, 0].imshow(x, cmap=IMAGE_CMAP, vmin=0, vmax=1)
@@ -235,7 +238,7 @@ def compare(x: object, recons: Mapping[str, object], *, vmax_error: float | None
         im = axes[1, j].imshow(errors[name], cmap=ERROR_CMAP, vmin=0, vmax=top)
         axes[1, j].set_title(titles[name][1], fontsize=fontsize)
     bar = fig.colorbar(im, ax=axes[1, 1:].tolist(), shrink=0.8)
-    bar.set_label("absolute error", fontsize=_fit_text(size * n, n, "axes.labelsize")[0])
+    bar.set_label("absolute error", fontsize=_fit_text(panel_size * n, n, "axes.labelsize")[0])
     bar.ax.tick_params(labelsize=ticksize)
     return fig
 
