@@ -69,6 +69,10 @@ class Blur(LinearOperator):
     def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
         return self._forward(y)                         # A is symmetric
 
+    def _forward_reference(self, x: torch.Tensor) -> torch.Tensor:
+        """``ifft(transfer * fft(x))``, literally (the fast path uses the half spectrum of a real ``x``)."""
+        return torch.fft.ifftn(self.transfer.to(x.dtype) * torch.fft.fftn(x, dim=self._dims), dim=self._dims).real
+
     def gram_symbol(self) -> torch.Tensor:
         """``transfer ** 2`` (float64, shape ``domain_shape``): :math:`A^*A` multiplies the spectrum by it."""
         return (self.transfer.to(torch.float64) ** 2).reshape(self.domain_shape)

@@ -126,6 +126,22 @@ class SubsampledFourier(LinearOperator):
         k_space = k_space.reshape(batch, *self.domain_shape)        # zero-filled k-space
         return torch.fft.ifftn(k_space, dim=self._dims, norm="ortho")
 
+    # -- the formulas, literally (slow: the fast paths above must agree with these) --------------
+    def _forward_reference(self, x: torch.Tensor) -> torch.Tensor:
+        """``P_Omega F x`` with ``F x = fftshift(fftn(ifftshift(x), norm="ortho"))``."""
+        k_space = torch.fft.fftshift(torch.fft.fftn(torch.fft.ifftshift(x, dim=self._dims), dim=self._dims,
+                                                    norm="ortho"), dim=self._dims)
+        return k_space[:, 0][:, self._mask]               # row-major order of mask.nonzero()
+
+    def _adjoint_reference(self, y: torch.Tensor) -> torch.Tensor:
+        """``F^H P_Omega^T y``: zero-filled k-space, then the inverse centred DFT."""
+        k_space = torch.zeros(y.shape[0], *self._mask.shape, dtype=torch.promote_types(y.dtype, torch.complex64),
+                              device=y.device)
+        k_space[:, self._mask] = y
+        x = torch.fft.fftshift(torch.fft.ifftn(torch.fft.ifftshift(k_space, dim=self._dims), dim=self._dims,
+                                               norm="ortho"), dim=self._dims)
+        return x[:, None]
+
     def gram_symbol(self) -> torch.Tensor:
         """The mask moved to the unshifted FFT layout, as float64 of shape ``domain_shape``.
 

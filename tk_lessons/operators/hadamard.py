@@ -186,6 +186,22 @@ class SubsampledHadamard(LinearOperator):
         coeffs.scatter_(1, self._index.expand(y.shape[0], -1), y)
         return self._transform(coeffs.reshape(y.shape[0], *self.domain_shape))
 
+    def _forward_reference(self, x: torch.Tensor) -> torch.Tensor:
+        """``(H_H X H_W^T)[mask]`` with the dense Hadamard matrices ``H_2 ⊗ ... ⊗ H_2 / sqrt(N)``,
+        rows in the mask's ordering (the fast path transforms in natural order and reads the
+        wanted entries at their natural positions)."""
+        out = x[:, 0]
+        for axis, n in enumerate(self._mask.shape):
+            H = torch.ones(1, 1, dtype=torch.float64)
+            while H.shape[0] < n:
+                H = torch.kron(H, torch.tensor([[1.0, 1.0], [1.0, -1.0]], dtype=torch.float64))
+            H = H / math.sqrt(n)
+            if self.ordering == "sequency":
+                H = H[sequency_permutation(n)]
+            out = torch.movedim(torch.tensordot(out, H.to(x.dtype).to(x.device), dims=([axis + 1], [1])), -1,
+                                axis + 1)
+        return out[:, self._mask]
+
     def norm(self, **kwargs) -> float:
         """Exactly 1: the rows of ``A`` are orthonormal."""
         return 1.0

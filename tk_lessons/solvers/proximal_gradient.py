@@ -25,27 +25,10 @@ import torch
 from .. import _batch, _validate
 from ..operators.base import LinearOperator
 from ._common import SolverInfo, check_problem, check_x_init, record
+from ._lasso_steps import check_weights
 from .prox import soft_threshold
 
 __all__ = ["ista", "fista"]
-
-
-def _check_weights(weights: torch.Tensor | None, shape: tuple[int, ...]) -> None:
-    if weights is None:
-        return
-    _validate.tensor("weights", weights)
-    if weights.is_complex() or not weights.is_floating_point():
-        raise TypeError(f"weights must be a real floating-point tensor, got dtype {weights.dtype}")
-    try:
-        broadcast = torch.broadcast_shapes(weights.shape, shape)
-    except RuntimeError:
-        broadcast = None
-    if broadcast != torch.Size(shape):
-        raise ValueError(f"weights must broadcast against the coefficients {shape}, "
-                         f"got shape {tuple(weights.shape)}")
-    if bool((weights < 0).any()) or not bool(torch.isfinite(weights).all()):
-        raise ValueError(f"weights must be finite and >= 0, got values in "
-                         f"[{float(weights.min()):.4g}, {float(weights.max()):.4g}]")
 
 
 def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | None,
@@ -99,8 +82,7 @@ def _proximal_gradient(A: LinearOperator, y: torch.Tensor, lam: float, W: Linear
     c = analysis(torch.zeros_like(like) if x_init is None
                  else (x_init.real if real and x_init.is_complex() else x_init))
     c = c.to(torch.promote_types(c.dtype, like.dtype))
-    _check_weights(weights, tuple(c.shape))
-    w = 1.0 if weights is None else weights.to(device=c.device, dtype=like.real.dtype)
+    w = 1.0 if weights is None else check_weights(weights, c)
     threshold = step * lam * w
 
     info = SolverInfo() if return_info else None
