@@ -289,6 +289,7 @@ SPECIFIC: dict[str, str] = {
     "module": "a torch module",
     "ncols": "number of columns of a figure",
     "panels": "images to show, by title",
+    "panel_size": "size of one panel of a figure, in inches",
     "prefer": "the device to use when available",
     "quiet": "print nothing",
     "recons": "reconstructions, by name",
