@@ -41,11 +41,11 @@ class KernelPair:
 
     Attributes
     ----------
-    x, x_prime : torch.Tensor, shape (B, *A.domain_shape)
+    x, x_prime : torch.Tensor, shape ``(B, *A.domain_shape)``
         The image and the image with the detail, ``x' = x + z``.
     z : torch.Tensor
         The added (approximate) kernel component of the detail.
-    y, y_prime : torch.Tensor, shape (B, *A.range_shape)
+    y, y_prime : torch.Tensor, shape ``(B, *A.range_shape)``
         ``A x`` and ``A x'``.
     e1, e2 : torch.Tensor
         ``e1 = A(x' - x)`` (turns ``y`` into ``y'``) and ``e2 = -e1`` (turns ``y'`` into ``y``).
@@ -97,7 +97,7 @@ def kernel_pair(A: LinearOperator, x: torch.Tensor, detail: torch.Tensor, *, rid
     ----------
     A : LinearOperator
         The forward operator.
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         Images.
     detail : torch.Tensor, shape of ``x`` (or ``(1, *A.domain_shape)``, broadcast over the batch)
         The detail to add.

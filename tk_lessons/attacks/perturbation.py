@@ -102,7 +102,7 @@ def adversarial_perturbation(
         The reconstructor ``Psi``: a batch of measurements in, a batch of images out.
     A : LinearOperator
         The forward operator.
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         The images to perturb (real, or complex for a complex-domain operator).
     lam : float
         ``lambda >= 0``, the weight of the penalty on ``||r||``. It depends on the scale of

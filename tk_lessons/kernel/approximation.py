@@ -52,7 +52,7 @@ class ApproximateKernel:
         return self.basis.T.reshape(-1, *self.domain_shape)
 
     def project(self, z: torch.Tensor) -> torch.Tensor:
-        """Orthogonal projection of a batch ``z`` (B, *domain_shape) onto the span of the basis."""
+        """Orthogonal projection of a batch ``z`` ``(B, *domain_shape)`` onto the span of the basis."""
         check_batch("z", z, self.domain_shape, True)
         V = self.basis.to(torch.promote_types(self.basis.dtype, z.dtype))
         flat = z.reshape(z.shape[0], -1).to(V.dtype)

@@ -116,7 +116,7 @@ def project(A: LinearOperator, z: torch.Tensor, *, tol: float = 1e-8, n_iter: in
     ----------
     A : LinearOperator
         The forward operator.
-    z : torch.Tensor, shape (B, *A.domain_shape)
+    z : torch.Tensor, shape ``(B, *A.domain_shape)``
         Images to project (real, or complex for a complex-domain operator).
     tol : float
         Relative residual at which the iteration stops, in (0, 1) (unused by the exact formula).
@@ -128,7 +128,7 @@ def project(A: LinearOperator, z: torch.Tensor, *, tol: float = 1e-8, n_iter: in
 
     Returns
     -------
-    torch.Tensor, shape (B, *A.domain_shape)
+    torch.Tensor, shape ``(B, *A.domain_shape)``
         ``P z``, in ``z``'s precision; complex whenever ``A^H`` returns complex images
         (``SubsampledFourier``, even for real ``z``).
 
@@ -179,7 +179,7 @@ def component(A: LinearOperator, d: torch.Tensor, *, ridge: float | None = None,
     ----------
     A : LinearOperator
         The forward operator.
-    d : torch.Tensor, shape (B, *A.domain_shape)
+    d : torch.Tensor, shape ``(B, *A.domain_shape)``
         Details, e.g. a text or a "tumour" image.
     ridge : float or None
         ``None`` for the exact kernel component, or the ridge parameter ``r > 0``.
@@ -190,7 +190,7 @@ def component(A: LinearOperator, d: torch.Tensor, *, ridge: float | None = None,
 
     Returns
     -------
-    torch.Tensor, shape (B, *A.domain_shape)
+    torch.Tensor, shape ``(B, *A.domain_shape)``
         The kernel component of ``d``.
 
     Examples

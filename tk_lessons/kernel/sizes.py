@@ -50,9 +50,9 @@ def feasible_sets(A: LinearOperator, X: torch.Tensor, Y: torch.Tensor, eta: floa
     ----------
     A : LinearOperator
         The forward operator.
-    X : torch.Tensor, shape (B, *A.domain_shape)
+    X : torch.Tensor, shape ``(B, *A.domain_shape)``
         The model class: a finite set of images.
-    Y : torch.Tensor, shape (K, *A.range_shape)
+    Y : torch.Tensor, shape ``(K, *A.range_shape)``
         Measurements.
     eta : float
         Noise level, ``>= 0``.
@@ -132,7 +132,7 @@ def kernel_size(A: LinearOperator, X: torch.Tensor, eta: float = 0.0, *, p: floa
 
     **Average** (arXiv 2510.10229, algorithm of ``nm19000/AccuracyBounds``). Each image gives
     a measurement ``y_k = A x_k`` with feasible set ``F_k = {i : ||A x_i - y_k|| <= eta}``
-    (see :func:`feasible_sets`); then
+    (see :func:`feasible_sets`); then::
 
         average = ( (1/B) sum_k (1/|F_k|^2) sum_{i, j in F_k} ||x_i - x_j||^p )^(1/p),
 
@@ -147,7 +147,7 @@ def kernel_size(A: LinearOperator, X: torch.Tensor, eta: float = 0.0, *, p: floa
     ----------
     A : LinearOperator
         The forward operator.
-    X : torch.Tensor, shape (B, *A.domain_shape)
+    X : torch.Tensor, shape ``(B, *A.domain_shape)``
         The model class (e.g. phantoms, and the same phantoms plus kernel details).
     eta : float
         Noise level ``>= 0``.
