@@ -94,7 +94,7 @@ class LearnedLinear(nn.Module):
         ----------
         A : LinearOperator
             Forward operator.
-        X : torch.Tensor, shape (K, *A.domain_shape)
+        X : torch.Tensor, shape ``(K, *A.domain_shape)``
             Training images (real).
         eta : float >= 0
             Noise level to be robust to: the root-mean-square norm of the measurement noise.

@@ -28,7 +28,7 @@ class Memoriser(nn.Module):
     ----------
     A : LinearOperator
         Forward operator.
-    X : torch.Tensor, shape (K, *A.domain_shape)
+    X : torch.Tensor, shape ``(K, *A.domain_shape)``
         The training images (stored in the module).
     temperature : float > 0, optional
         ``None`` (default): the hard nearest neighbour. A number ``T`` gives the smooth,

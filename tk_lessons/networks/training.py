@@ -208,7 +208,7 @@ def train(model: nn.Module, A: LinearOperator, dataset: Any, *, epochs: int, bat
         :class:`ItNet`); trained in place and left in ``eval`` mode.
     A : LinearOperator
         The forward operator that makes the measurements ``y = A x``.
-    dataset : torch.Tensor of shape (K, *A.domain_shape), or Dataset of images
+    dataset : torch.Tensor of shape ``(K, *A.domain_shape)``, or Dataset of images
         Training images (an :class:`~tk_lessons.data.EllipsesDataset` is generated
         once, at the start).
     epochs : int >= 1

@@ -44,7 +44,7 @@ def first_guess(A: LinearOperator, y: torch.Tensor, init: str = "adjoint") -> to
     ----------
     A : LinearOperator
         Forward operator.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     init : {"adjoint", "fbp"}
         ``"adjoint"``: ``A^H y`` (the zero-filled reconstruction for Fourier sampling;
@@ -53,7 +53,7 @@ def first_guess(A: LinearOperator, y: torch.Tensor, init: str = "adjoint") -> to
 
     Returns
     -------
-    torch.Tensor, shape (B, *A.domain_shape)
+    torch.Tensor, shape ``(B, *A.domain_shape)``
 
     Examples
     --------

@@ -13,7 +13,7 @@ and return its ``evaluate(model, A) -> dict``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 from torch import nn
@@ -22,6 +22,9 @@ from .. import metrics
 from ..networks import PostProcessing, evaluate as evaluate_noisy
 from ..operators import LinearOperator, SubsampledFourier, Wavelet
 from ..solvers import fista, tv
+
+if TYPE_CHECKING:  # pragma: no cover - the recipes import this module
+    from .recipes import Recipe
 
 __all__ = ["predict", "scores", "classical", "tuned_classical", "versus_classical", "detail_fraction",
            "against_tv", "tumour_test", "hallucination_test", "rate_test", "TV_LAMS", "L1_LAMS"]
@@ -52,7 +55,9 @@ def predict(model: nn.Module, A: LinearOperator, X: torch.Tensor, batch_size: in
 
 
 def scores(prefix: str, x_rec: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (data range 1) and relative error of ``x_rec`` against ``x``, keyed ``PREFIX_psnr``, ``PREFIX_rel_error``.
+    """Mean PSNR (data range 1) and relative error of ``x_rec`` against ``x``.
+
+    The keys are ``PREFIX_psnr`` and ``PREFIX_rel_error``.
 
     Examples
     --------
@@ -113,10 +118,11 @@ def detail_fraction(x_rec: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> fl
 # ----------------------------------------------------------------------------------------
 # the evaluations of the recipes (each needs its recipe's data)
 # ----------------------------------------------------------------------------------------
+#: What an evaluation is: ``evaluate(model, A) -> dict`` of test metrics.
 Evaluation = Callable[[nn.Module, LinearOperator], "dict[str, Any]"]
 
 
-def against_tv(recipe: Any, quick: bool) -> Evaluation:
+def against_tv(recipe: Recipe, quick: bool) -> Evaluation:
     """Network against tuned TV on the recipe's test images; ItNets also under noise (``eta = 1``)."""
     def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
         out = versus_classical(model, A, recipe.val, recipe.test, quick)
@@ -127,7 +133,7 @@ def against_tv(recipe: Any, quick: bool) -> Evaluation:
     return evaluate
 
 
-def tumour_test(recipe: Any, quick: bool) -> Evaluation:
+def tumour_test(recipe: Recipe, quick: bool) -> Evaluation:
     """Network against tuned ℓ1 on test signals, and how much of the tumour each shows on its training signals."""
     def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
         out = versus_classical(model, A, recipe.val, recipe.test, quick, method="l1")
@@ -148,7 +154,7 @@ def tumour_test(recipe: Any, quick: bool) -> Evaluation:
     return evaluate
 
 
-def hallucination_test(recipe: Any, quick: bool) -> Evaluation:
+def hallucination_test(recipe: Recipe, quick: bool) -> Evaluation:
     """How much of the training image's kernel detail the network puts into the clean image and into test images."""
     def evaluate(model: nn.Module, A: LinearOperator) -> dict[str, Any]:
         out = scores("test", predict(model, A, recipe.test), recipe.test)
@@ -168,7 +174,7 @@ def hallucination_test(recipe: Any, quick: bool) -> Evaluation:
     return evaluate
 
 
-def rate_test(recipe: Any, quick: bool) -> Evaluation:
+def rate_test(recipe: Recipe, quick: bool) -> Evaluation:
     """Network against tuned TV, then the same network and TV at each nested Cartesian rate of the recipe.
 
     The recipe's ``extra`` holds the ``rates``, their nested ``masks`` and the ``train_rate``.
