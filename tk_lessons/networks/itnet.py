@@ -1,12 +1,12 @@
-"""The unrolled "ItNet" of the troublesome-kernel Figure 3 (Genzel, Macdonald & März's ``IterativeNet``).
+r"""The unrolled "ItNet" of the troublesome-kernel Figure 3 (Genzel, Macdonald & März's ``IterativeNet``).
 
-Start from a classical first guess, then alternate ``n_iter`` times
+Start from a classical first guess, then alternate ``n_iter`` times (Chapter 3)
 
-* a residual network step ``x <- x + net_k(x)`` (a U-Net: the learned prior), and
-* a data-consistency gradient step ``x <- x - lam_k A^H (A x - y)`` on
-  ``1/2 ||A x - y||^2``, with a learnable step ``lam_k``.
+* a residual network step :math:`x \leftarrow x + \phi_k(x)` (a U-Net: the learned prior), and
+* a data-consistency gradient step :math:`x \leftarrow x - \lambda_k A^*(A x - y)` on
+  :math:`\frac12 \|A x - y\|^2`, with a learnable step :math:`\lambda_k`.
 
-With every ``net_k = 0`` this is Landweber's iteration (gradient descent on the
+With every :math:`\phi_k = 0` this is Landweber's iteration (gradient descent on the
 data misfit); the networks pull each iterate towards images that look like the
 training data, the gradient steps pull it back towards the measurements.
 """

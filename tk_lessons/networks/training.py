@@ -1,14 +1,16 @@
-"""Training a reconstruction network: mean-squared error, Adam, optional jitter.
+r"""Training a reconstruction network: mean-squared error, Adam, optional jitter.
 
-Standard training minimises the empirical risk ``1/K sum_i ||Psi(y_i) - x_i||^2``
-over the training pairs ``(y_i, x_i) = (A x_i, x_i)``. *Jittering* (Genzel, Macdonald
-& März; the troublesome-kernel Figure 3) adds fresh random noise to the measurements
+Standard training minimises the empirical risk :math:`\frac1K \sum_i \|\Psi(y_i) - x_i\|^2`
+over the training pairs :math:`(y_i, x_i) = (A x_i, x_i)` (Chapter 3). *Jittering* (Genzel,
+Macdonald & März; the troublesome-kernel Figure 3) adds fresh random noise to the measurements
 of every sample at every step:
 
-    y = A x + eta * s * g / sqrt(m),    s ~ U[0, 1],   g ~ N(0, I_m),
+.. math::
 
-``m`` the number of measurements (complex ``g`` has ``E |g_j|^2 = 1``), so
-``||noise|| ≈ eta * s``: a random level between 0 and ``eta``. It trades accuracy
+    y = A x + \eta\, s\, g / \sqrt{m}, \qquad s \sim U[0, 1], \quad g \sim N(0, I_m),
+
+:math:`m` the number of measurements (complex :math:`g` has :math:`E|g_j|^2 = 1`), so the
+noise has norm about :math:`\eta s`: a random level between 0 and ``eta``. It trades accuracy
 for stability (the course's accuracy-stability trade-off).
 
 All random draws (shuffling, jitter) come from one CPU generator seeded by
@@ -97,10 +99,11 @@ def as_tensor(dataset: Any) -> torch.Tensor:
 
 
 def add_jitter(y: torch.Tensor, eta: float, seed: _device.Seed = None) -> torch.Tensor:
-    """``y + eta * s * g / sqrt(m)`` with ``s ~ U[0, 1]`` and ``g ~ N(0, I)`` drawn per sample.
+    r"""Jitter: :math:`y + \eta\, s\, g / \sqrt{m}` with :math:`s \sim U[0, 1]` and :math:`g \sim N(0, I)` per sample.
 
-    ``m`` is the number of entries of one measurement; complex ``y`` gets complex ``g``
-    with ``E |g_j|^2 = 1``. Hence ``E ||noise||^2 = eta^2 E[s^2] = eta^2 / 3``.
+    :math:`m` is the number of entries of one measurement; complex ``y`` gets complex
+    :math:`g` with :math:`E|g_j|^2 = 1`. Hence the noise has expected squared norm
+    :math:`\eta^2 E[s^2] = \eta^2 / 3`.
 
     Parameters
     ----------

@@ -104,7 +104,9 @@ def versus_classical(model: nn.Module, A: LinearOperator, val: torch.Tensor, tes
 
 
 def detail_fraction(x_rec: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> float:
-    """How much of the detail ``z`` a reconstruction adds to ``x``: ``<x_rec - x, z> / ||z||^2`` (1 = all).
+    r"""How much of the detail ``z`` a reconstruction ``x_rec`` adds to ``x`` (1 = all of it).
+
+    The fraction is :math:`\langle x_{rec} - x, z\rangle / \|z\|^2`.
 
     Examples
     --------
