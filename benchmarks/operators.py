@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from tk_lessons.operators import SubsampledFourier
+from tk_lessons.operators import Radon, SubsampledFourier
 
 SIZES = (128, 256)
 BATCHES = (1, 8, 32)
@@ -72,11 +72,6 @@ def fourier_rows(device: torch.device, budget_s: float) -> None:
 
 
 def radon_rows(device: torch.device, budget_s: float, angles: int = 60) -> None:
-    try:
-        from tk_lessons.operators.radon import Radon
-    except ImportError:
-        print("Radon: not available")
-        return
     print(f"Radon ({angles} angles), float32; ms (min / median)")
     print(f"{'size':>6} {'B':>3} | {'A':>15} {'A^T':>15} {'A^T/A':>11}")
     gen = torch.Generator().manual_seed(1)
