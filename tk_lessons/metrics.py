@@ -46,14 +46,15 @@ def _out_dtype(x: torch.Tensor) -> torch.dtype:
 
 
 def psnr(x_rec: torch.Tensor, x: torch.Tensor, data_range: float) -> torch.Tensor:
-    """Peak signal-to-noise ratio ``10 log10(data_range^2 / MSE)`` in dB, per item.
+    r"""Peak signal-to-noise ratio :math:`10\log_{10}(R^2 / \mathrm{MSE})` in dB, per item, with
+    :math:`R` the ``data_range``.
 
     Same definition as ``skimage.metrics.peak_signal_noise_ratio``; identical images
     give ``inf``.
 
     Parameters
     ----------
-    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape ``(B, C, H, W)`` or ``(B, C, N)``
         Reconstruction.
     x : torch.Tensor, same shape
         Reference.
@@ -62,7 +63,7 @@ def psnr(x_rec: torch.Tensor, x: torch.Tensor, data_range: float) -> torch.Tenso
 
     Returns
     -------
-    torch.Tensor, shape (B,)
+    torch.Tensor, shape ``(B,)``
 
     Examples
     --------
@@ -110,7 +111,7 @@ def ssim(x_rec: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: floa
 
     Parameters
     ----------
-    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape ``(B, C, H, W)`` or ``(B, C, N)``
         Reconstruction; each spatial size must be at least the window size (11).
     x : torch.Tensor, same shape
         Reference.
@@ -123,7 +124,7 @@ def ssim(x_rec: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: floa
 
     Returns
     -------
-    torch.Tensor, shape (B,)
+    torch.Tensor, shape ``(B,)``
 
     Examples
     --------
@@ -155,11 +156,11 @@ def ssim(x_rec: torch.Tensor, x: torch.Tensor, data_range: float, *, sigma: floa
 
 
 def rel_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -> torch.Tensor:
-    """Relative l2 error ``||x_rec - x||_2 / ||x||_2`` per item (0.1 = 10%).
+    r"""Relative :math:`\ell^2` error :math:`\|x_{\mathrm{rec}} - x\|_2 / \|x\|_2` per item (0.1 = 10%).
 
     Parameters
     ----------
-    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape ``(B, C, H, W)`` or ``(B, C, N)``
         Reconstruction.
     x : torch.Tensor, same shape; no item may be all zero
         Reference.
@@ -169,7 +170,7 @@ def rel_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -
 
     Returns
     -------
-    torch.Tensor, shape (B,)
+    torch.Tensor, shape ``(B,)``
 
     Examples
     --------
@@ -188,11 +189,12 @@ def rel_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -
 
 
 def sup_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -> torch.Tensor:
-    """Largest pointwise error ``max |x_rec - x|`` per item (the fastMRI hallucination flag).
+    r"""Largest pointwise error :math:`\max_i |x_{\mathrm{rec},i} - x_i|` per item (the fastMRI
+    hallucination flag).
 
     Parameters
     ----------
-    x_rec : torch.Tensor, shape (B, C, H, W) or (B, C, N)
+    x_rec : torch.Tensor, shape ``(B, C, H, W)`` or ``(B, C, N)``
         Reconstruction.
     x : torch.Tensor, same shape
         Reference.
@@ -201,7 +203,7 @@ def sup_error(x_rec: torch.Tensor, x: torch.Tensor, *, magnitude: bool = True) -
 
     Returns
     -------
-    torch.Tensor, shape (B,)
+    torch.Tensor, shape ``(B,)``
 
     Examples
     --------

@@ -25,17 +25,18 @@ __all__ = ["attack_beats_random", "error_growth", "lipschitz_ratios", "nested_sa
 
 def error_growth(recon: Callable, y: torch.Tensor, x: torch.Tensor, e: object, eps: float, *,
                  factor: float = 2.0, rtol: float = 1e-6) -> None:
-    """Check a data perturbation ``e`` of size at most ``eps`` that multiplies the error by ``factor``.
+    r"""Check a data perturbation ``e`` of size at most ``eps`` that multiplies the error by ``factor``.
 
-    The relative error ``||recon(y + e) - x|| / ||x||`` must be at least ``factor`` times the
-    error ``||recon(y) - x|| / ||x||`` of the clean data, for every sample of the batch, and
-    ``||e|| <= eps`` (up to ``rtol``) for every sample.
+    The relative error :math:`\|\Psi(y + e) - x\| / \|x\|` of the reconstruction map
+    :math:`\Psi` (``recon``) must be at least ``factor`` times the error
+    :math:`\|\Psi(y) - x\| / \|x\|` of the clean data, for every sample of the batch, and
+    :math:`\|e\| \le \varepsilon` (up to ``rtol``) for every sample (Chapter 4).
 
     Parameters
     ----------
     recon : callable
         The reconstructor, measurements in, images out.
-    y : torch.Tensor, shape (B, ...)
+    y : torch.Tensor, shape ``(B, ...)``
         The clean measurements.
     x : torch.Tensor
         The true images, shape of ``recon(y)``.
@@ -94,11 +95,13 @@ def error_growth(recon: Callable, y: torch.Tensor, x: torch.Tensor, e: object, e
 
 
 def random_direction(fn: Callable, *, m: int = 200, trials: int = 3000, seed: int = 0) -> None:
-    """Check ``fn(y, eps, generator) -> y + e`` with ``e = eps * g / ||g||``, ``g`` complex Gaussian.
+    r"""Check ``fn(y, eps, generator)``: :math:`y + e` with :math:`e = \varepsilon g / \|g\|`, :math:`g`
+    complex Gaussian.
 
-    Such an ``e`` is uniformly distributed on the sphere of radius ``eps`` of ``C^m`` (viewed as
-    ``R^{2m}``): every draw has norm exactly ``eps``, each real coordinate carries on average
-    ``1 / (2m)`` of the energy, and real and imaginary parts carry half each. The check also
+    Such an :math:`e` is uniformly distributed on the sphere of radius :math:`\varepsilon` of
+    :math:`\mathbb{C}^m` (viewed as :math:`\mathbb{R}^{2m}`): every draw has norm exactly
+    :math:`\varepsilon`, each real coordinate carries on average :math:`1 / (2m)` of the
+    energy, and real and imaginary parts carry half each. The check also
     requires that the draws come from ``generator`` (same seed, same draws), that each row of a
     batch gets its own direction and that the noise does not depend on ``y``.
 
@@ -210,10 +213,10 @@ def random_errors(values: object, perturb: Callable, recon: Callable, y: torch.T
 
 def attack_beats_random(recon: Callable, y: torch.Tensor, x: torch.Tensor, e_adv: object,
                         random_errors: object, *, factor: float = 1.5) -> None:
-    """Check that the attack ``e_adv`` hurts ``factor`` times more than the worst random draw.
+    r"""Check that the attack ``e_adv`` hurts ``factor`` times more than the worst random draw.
 
-    The attack's relative error ``||recon(y + e_adv) - x|| / ||x||`` is computed here
-    (``recon`` is the exercise's ``net``).
+    The attack's relative error :math:`\|\Psi(y + e_{\mathrm{adv}}) - x\| / \|x\|` of the
+    reconstruction map :math:`\Psi` (``recon``, the exercise's ``net``) is computed here.
 
     Examples
     --------
@@ -240,7 +243,7 @@ def attack_beats_random(recon: Callable, y: torch.Tensor, x: torch.Tensor, e_adv
 def lipschitz_ratios(L_lower: object, L_random: object, recon: Callable, y: torch.Tensor,
                      e_adv: object, perturb: Callable, *, trials: int = 20, seed: int = 0,
                      rtol: float = 1e-5) -> None:
-    """Check the ratio ``||recon(y + e) - recon(y)|| / ||e||`` of the attack and of random draws.
+    r"""Check the ratio :math:`\|\Psi(y + e) - \Psi(y)\| / \|e\|` of the attack and of random draws.
 
     ``L_lower`` must be the ratio for ``e = e_adv``; ``L_random`` the largest ratio over
     ``trials`` draws ``perturb(y, ||e_adv||, generator)`` from a generator seeded ``seed``.

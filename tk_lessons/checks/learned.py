@@ -24,11 +24,13 @@ __all__ = ["data_step", "jitter", "mean_noise_ratio", "out_of_distribution", "ps
 
 
 def jitter(fn: Callable, *, eta: float = 2.0, m: int = 400, trials: int = 4000, seed: int = 0) -> None:
-    """Check a jitter function ``fn(y, eta, generator) -> y + eta * s * g / sqrt(m)``.
+    r"""Check a jitter function ``fn(y, eta, generator)``: :math:`y + \eta\, s\, g / \sqrt{m}`
+    (Chapter 3).
 
-    The noise must be drawn from ``generator``, with one ``s ~ U[0, 1]`` per measurement
-    vector (row of ``y``) and complex ``g ~ N(0, I_m)`` with ``E |g_j|^2 = 1``, so that
-    ``E ||noise||^2 = eta^2 / 3`` and ``||noise|| / eta`` is close to ``s``. The check
+    The noise must be drawn from ``generator``, with one :math:`s \sim U[0, 1]` per measurement
+    vector (row of ``y``) and complex :math:`g \sim N(0, I_m)` with :math:`E|g_j|^2 = 1`, so that
+    :math:`E\|\mathrm{noise}\|^2 = \eta^2 / 3` and :math:`\|\mathrm{noise}\| / \eta` is close to
+    :math:`s`. The check
     draws ``trials`` noise vectors of length ``m`` and tests these statistics, that the
     output has the shape and dtype of ``y``, and that the noise does not depend on ``y``.
 
@@ -109,11 +111,11 @@ def _tv(A: LinearOperator, network: str) -> Callable:
 
 
 def mean_noise_ratio(value: object, m: int, *, rtol: float = 0.03) -> None:
-    """Check an empirical mean of ``||noise|| / eta`` for jitter on ``m`` measurements.
+    r"""Check an empirical mean of :math:`\|\mathrm{noise}\| / \eta` for jitter on ``m`` measurements.
 
-    The reference is ``E[s] E[||g||] / sqrt(m)`` with ``s ~ U[0, 1]`` and ``g`` standard complex
-    Gaussian in ``C^m``; ``rtol`` allows for the sampling error of a mean over a few thousand
-    draws.
+    The reference is :math:`E[s]\, E\|g\| / \sqrt{m}` with :math:`s \sim U[0, 1]` and :math:`g`
+    standard complex Gaussian in :math:`\mathbb{C}^m`; ``rtol`` allows for the sampling error of
+    a mean over a few thousand draws.
 
     Examples
     --------
@@ -171,7 +173,8 @@ def psnr_comparison(unet: torch.nn.Module, X: torch.Tensor, psnr_unet: object, p
 
 def data_step(fn: Callable, itnet: torch.nn.Module, X: torch.Tensor, *, seed: int = 3,
               k: int = 1) -> None:
-    """Check ``fn(x, y, lam)``, the ItNet's data-consistency step ``x - lam Re A^*(A x - y)``.
+    r"""Check ``fn(x, y, lam)``, the ItNet's data-consistency step
+    :math:`x - \lambda\,\mathrm{Re}\,A^*(Ax - y)`.
 
     Tried on random images with the data of ``X[:2]`` and the learned step ``itnet.lam[k]``.
 
@@ -279,9 +282,10 @@ def out_of_distribution(x_ood: object, growth_unet: object, growth_tv: object,
 
 def risk_minimiser(t_best: object, ts: torch.Tensor, train_images: torch.Tensor, x: torch.Tensor,
                    z: torch.Tensor, *, atol: float = 0.006) -> None:
-    """Check ``t_best``, the ``t`` in ``ts`` that minimises the risk of ``c_t = x + t z``.
+    r"""Check ``t_best``, the ``t`` in ``ts`` that minimises the risk of :math:`c_t = x + tz`.
 
-    The empirical risk ``mean_i ||c_t - x_i||^2`` over ``train_images`` is evaluated here for
+    The empirical risk :math:`\frac1n\sum_i \|c_t - x_i\|^2` over the ``train_images``
+    :math:`x_i` is evaluated here for
     every ``t`` in ``ts``.
 
     Examples

@@ -47,7 +47,8 @@ def _matrix(forward: Callable, x_shape: Sequence[int], complex_domain: bool) -> 
 
 def kernel_dimension(forward: Callable, x_shape: Sequence[int], value: object, *,
                      complex_domain: bool = True) -> None:
-    """Check ``value`` against ``dim N(A) = N - rank A``, the rank taken from the matrix of ``A``.
+    r"""Check ``value`` against :math:`\dim\mathcal{N}(A) = N - \operatorname{rank} A`, the rank taken
+    from the matrix of ``A``.
 
     Parameters
     ----------
@@ -109,10 +110,10 @@ def trace(name: str, apply: Callable, x_shape: Sequence[int], value: object, *,
 
 
 def singular_value_count(A: LinearOperator, tau: float, value: object) -> None:
-    """Check ``value`` against the number of singular values of ``A`` that are at most ``tau``.
+    r"""Check ``value`` against the number of singular values of ``A`` that are at most ``tau``.
 
-    Counts the ``N`` singular values of ``A`` (``sigma_i = 0`` for ``i > m``) from the SVD of its
-    dense matrix, ``A.to_dense()``.
+    Counts the :math:`N` singular values of ``A`` (:math:`\sigma_i = 0` for :math:`i > m`) from
+    the SVD of its dense matrix, ``A.to_dense()``.
 
     Examples
     --------
@@ -175,7 +176,7 @@ def reconstruction_error(name: str, recon: Callable, forward: Callable, x: torch
 
 def coisometry(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *, seed: int = 0,
                rtol: float = 1e-10) -> None:
-    """Check ``A A^* = I``: ``forward(adjoint(y)) = y`` for random complex data ``y``.
+    """Check :math:`AA^* = I`: ``forward(adjoint(y)) = y`` for random complex data ``y``.
 
     Parameters
     ----------
@@ -218,11 +219,12 @@ def coisometry(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *, 
 
 def same_data(forward: Callable, x: torch.Tensor, x2: object, *, min_distance: float = 0.0,
               real: bool = False, rtol: float = 1e-10) -> None:
-    """Check that ``x2`` has the measurements of ``x`` but differs from it.
+    r"""Check that ``x2`` has the measurements of ``x`` but differs from it.
 
-    Requires ``||A x2 - A x|| <= rtol ||A x||`` (or ``<= rtol ||x||`` when ``A x = 0``),
-    ``||x2 - x|| >= min_distance`` and ``x2 != x``; with ``real=True`` also a real ``x2``.
-    On success it prints the relative distance ``||x2 - x|| / ||x||``.
+    Requires :math:`\|Ax_2 - Ax\| \le \mathrm{rtol}\,\|Ax\|` (or :math:`\le \mathrm{rtol}\,\|x\|`
+    when :math:`Ax = 0`), :math:`\|x_2 - x\| \ge` ``min_distance`` and :math:`x_2 \ne x`; with
+    ``real=True`` also a real ``x2``. On success it prints the relative distance
+    :math:`\|x_2 - x\| / \|x\|`.
 
     Parameters
     ----------
@@ -322,7 +324,8 @@ def exact_on(name: str, recon: Callable, forward: Callable, x: torch.Tensor, *,
 
 def adjoint(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *,
             complex_domain: bool = True, seed: int = 0, rtol: float = 1e-10) -> None:
-    """Check that ``adjoint`` is the adjoint of ``forward``: ``<A x, y> = <x, A^* y>``.
+    r"""Check that ``adjoint`` is the adjoint of ``forward``:
+    :math:`\langle Ax, y\rangle = \langle x, A^*y\rangle`.
 
     Tried on one random ``x`` and one random ``y`` in double precision; a wrong conjugation or
     normalisation of a transform shows as a relative gap far above rounding.
@@ -370,7 +373,7 @@ def adjoint(forward: Callable, adjoint: Callable, x_shape: Sequence[int], *,
 
 
 def in_kernel(forward: Callable, z: object, *, rtol: float = 1e-8) -> None:
-    """Check that ``z`` is a nonzero vector with ``forward(z) = 0`` up to ``rtol * ||z||``.
+    r"""Check that ``z`` is a nonzero vector in the kernel: :math:`\|Az\| \le \mathrm{rtol}\,\|z\|`.
 
     Examples
     --------
@@ -396,8 +399,8 @@ def in_kernel(forward: Callable, z: object, *, rtol: float = 1e-8) -> None:
 
 def projector(apply: Callable, x_shape: Sequence[int], *, onto_kernel_of: Callable | None = None,
               seed: int = 0, rtol: float = 1e-10) -> None:
-    """Check that ``apply`` is an orthogonal projector (``P^2 = P``, ``P^* = P``), optionally onto
-    the kernel of a map.
+    """Check that ``apply`` is an orthogonal projector (:math:`P^2 = P`, :math:`P^* = P`),
+    optionally onto the kernel of a map.
 
     Parameters
     ----------
@@ -406,7 +409,7 @@ def projector(apply: Callable, x_shape: Sequence[int], *, onto_kernel_of: Callab
     x_shape : sequence of int
         Shape of one input of ``apply``.
     onto_kernel_of : callable, optional
-        ``x -> A x``: also require ``A P x = 0``.
+        ``x -> A x``: also require :math:`APx = 0`.
     seed : int
         Seed of the random test vectors (complex, double precision).
     rtol : float
@@ -440,10 +443,11 @@ def projector(apply: Callable, x_shape: Sequence[int], *, onto_kernel_of: Callab
 
 
 def kernel_part(A: LinearOperator, detail: torch.Tensor, z: object, *, rtol: float = 1e-8) -> None:
-    """Check that ``z`` is the orthogonal projection of ``detail`` onto the kernel of ``A``.
+    r"""Check that ``z`` is the orthogonal projection of ``detail`` onto the kernel of ``A``.
 
-    Two conditions characterise ``z = P_N(A) detail``: ``z`` lies in the kernel (``A z = 0``) and
-    the rest ``detail - z`` has no kernel part left (it is orthogonal to ``N(A)``). The second
+    Two conditions characterise :math:`z = P_{\mathcal{N}(A)} d` (``d`` the detail): ``z`` lies in
+    the kernel (:math:`Az = 0`) and the rest :math:`d - z` has no kernel part left (it is
+    orthogonal to :math:`\mathcal{N}(A)`). The second
     is tested with :func:`tk_lessons.kernel.project`, so this check works for every operator
     of the course; the message says which condition fails.
 
@@ -451,7 +455,7 @@ def kernel_part(A: LinearOperator, detail: torch.Tensor, z: object, *, rtol: flo
     ----------
     A : tk_lessons.operators.LinearOperator
         The forward operator.
-    detail : torch.Tensor, shape (B, *A.domain_shape)
+    detail : torch.Tensor, shape ``(B, *A.domain_shape)``
         The detail that was projected.
     z : torch.Tensor, same shape as ``detail``
         The student's kernel part (real or complex).
@@ -504,7 +508,8 @@ def kernel_part(A: LinearOperator, detail: torch.Tensor, z: object, *, rtol: flo
 
 def approximate_kernel(forward: Callable, z: object, tau: float, *, rtol: float = 1e-9,
                        unit_norm: bool = False) -> None:
-    """Check that ``z`` is a nonzero real image in the approximate kernel: ``||A z|| <= tau ||z||``.
+    r"""Check that ``z`` is a nonzero real image in the approximate kernel:
+    :math:`\|Az\| \le \tau\|z\|`.
 
     Parameters
     ----------
@@ -517,7 +522,7 @@ def approximate_kernel(forward: Callable, z: object, tau: float, *, rtol: float 
     rtol : float
         Relative rounding allowance above ``tau``.
     unit_norm : bool
-        Also require ``||z|| = 1`` (up to ``1e-6``).
+        Also require :math:`\|z\| = 1` (up to ``1e-6``).
 
     Examples
     --------

@@ -19,9 +19,10 @@ __all__ = ["fista_step", "lasso_optimality", "soft_threshold_rule"]
 
 
 def soft_threshold_rule(fn: Callable, *, seed: int = 0) -> None:
-    """Check an implementation ``fn(z, t)`` of soft thresholding on real tensors.
+    r"""Check an implementation ``fn(z, t)`` of soft thresholding on real tensors.
 
-    ``soft_t(z) = sign(z) max(|z| - t, 0)``, the proximal map of ``t ||.||_1``. Common slips
+    :math:`\mathrm{soft}_t(z) = \operatorname{sign}(z)\max(|z| - t, 0)`, the proximal map of
+    :math:`t\|\cdot\|_1` (Chapter 2). Common slips
     (hard thresholding, a lost sign, entries below the threshold that flip sign instead of
     vanishing, a wrong threshold) get their own message.
 
@@ -80,13 +81,15 @@ def _fista_reference(A: torch.Tensor, y: torch.Tensor, lam: float, step: float, 
 
 
 def fista_step(fn: Callable, *, seed: int = 0) -> None:
-    """Check one FISTA iteration for the LASSO ``min_c 1/2 ||A c - y||^2 + lam ||c||_1``.
+    r"""Check one FISTA iteration for the LASSO :math:`\min_c \tfrac12\|Ac - y\|^2 + \lambda\|c\|_1`.
 
-    ``fn(A, y, lam, step, c, z, t)`` must return ``(c_next, z_next, t_next)`` with
+    ``fn(A, y, lam, step, c, z, t)`` must return ``(c_next, z_next, t_next)`` with, writing
+    :math:`s` for the step,
 
-    * ``c_next = soft(z - step A^T (A z - y), step lam)``,
-    * ``t_next = (1 + sqrt(1 + 4 t^2)) / 2``,
-    * ``z_next = c_next + (t - 1) / t_next (c_next - c)``
+    * :math:`c_{\mathrm{next}} = \mathrm{soft}_{s\lambda}(z - sA^T(Az - y))`,
+    * :math:`t_{\mathrm{next}} = (1 + \sqrt{1 + 4t^2}) / 2`,
+    * :math:`z_{\mathrm{next}} = c_{\mathrm{next}}
+      + \frac{t - 1}{t_{\mathrm{next}}}(c_{\mathrm{next}} - c)`
 
     (Beck and Teboulle, 2009). It is tried on a small random problem at two states (the first
     step, ``t = 1``, and a later one), and the usual slips are named in the message.
@@ -163,21 +166,23 @@ def fista_step(fn: Callable, *, seed: int = 0) -> None:
 
 def lasso_optimality(A: torch.Tensor, y: torch.Tensor, lam: float, x_rec: torch.Tensor, *,
                      tol: float = 1e-3) -> None:
-    """Check that ``x_rec`` minimises ``1/2 ||A x - y||^2 + lam ||x||_1`` (real ``A``, ``y``, ``x_rec``).
+    r"""Check that ``x_rec`` minimises :math:`\tfrac12\|Ax - y\|^2 + \lambda\|x\|_1` (real ``A``, ``y``,
+    ``x_rec``).
 
-    Writing ``x`` for ``x_rec``, ``x`` is a minimiser if and only if ``g = A^T (y - A x)`` satisfies ``g_i = lam sign(x_i)``
-    where ``x_i != 0`` and ``|g_i| <= lam`` where ``x_i = 0``. Both are tested up to
-    ``tol * lam``, and the message names the worst coordinate.
+    Writing :math:`x` for ``x_rec``, :math:`x` is a minimiser if and only if :math:`g = A^T(y - Ax)`
+    satisfies :math:`g_i = \lambda \operatorname{sign}(x_i)` where :math:`x_i \ne 0` and
+    :math:`|g_i| \le \lambda` where :math:`x_i = 0`. Both are tested up to ``tol * lam``, and the
+    message names the worst coordinate.
 
     Parameters
     ----------
-    A : torch.Tensor, shape (m, n)
+    A : torch.Tensor, shape ``(m, n)``
         The matrix.
-    y : torch.Tensor, shape (m,)
+    y : torch.Tensor, shape ``(m,)``
         The data.
     lam : float
         The weight of the l1 term (``> 0``).
-    x_rec : torch.Tensor, shape (n,)
+    x_rec : torch.Tensor, shape ``(n,)``
         The candidate minimiser (the student's reconstruction).
     tol : float
         Relative tolerance (iterative solvers are not exact).

@@ -26,11 +26,12 @@ __all__ = ["blur_inverse", "blur_inverse_estimate", "blur_pinv_lipschitz", "lam_
 
 def lipschitz_estimate(name: str, estimate: object, exact: object, *, within: float = 0.05,
                        rtol: float = 1e-6) -> None:
-    """Check an estimate of a Lipschitz constant that was computed from evaluated ratios.
+    r"""Check an estimate of a Lipschitz constant that was computed from evaluated ratios.
 
-    Every ratio ``||Psi(y + e) - Psi(y)|| / ||e||`` with ``0 < ||e|| <= eps`` is a lower bound
-    on the local constant ``L^eps(Psi, y)``, so an honest estimate never exceeds the exact
-    value (up to rounding, ``rtol``); a good search also comes close to it.
+    Every ratio :math:`\|\Psi(y + e) - \Psi(y)\| / \|e\|` with :math:`0 < \|e\| \le \varepsilon` is
+    a lower bound on the local constant :math:`L^\varepsilon(\Psi, y)` (Chapter 2), so an
+    honest estimate never exceeds the exact value (up to rounding, ``rtol``); a good search also
+    comes close to it.
 
     Parameters
     ----------
@@ -41,8 +42,8 @@ def lipschitz_estimate(name: str, estimate: object, exact: object, *, within: fl
     exact : float or one-element tensor
         The exact constant.
     within : float
-        The estimate must be at least ``(1 - within) * exact``; ``within=1`` accepts every
-        valid lower bound, however poor.
+        The estimate must be at least ``(1 - within) * exact``; ``within=1`` accepts every valid
+        lower bound, however poor.
     rtol : float
         Relative rounding allowance above ``exact``.
 
@@ -89,7 +90,7 @@ def _inverse_norm(B: LinearOperator) -> float:
 
 def blur_pinv_lipschitz(fn: Callable, size: int, *, sigmas: Sequence[float] = (0.5, 0.8, 1.0),
                         rtol: float = 1e-6) -> None:
-    """Check ``fn(sigma)``, the Lipschitz constant ``||A^+||`` of the pseudo-inverse of a blur.
+    r"""Check ``fn(sigma)``, the Lipschitz constant :math:`\|A^+\|` of the pseudo-inverse of a blur.
 
     The reference is the spectral norm of the dense pseudo-inverse of ``Blur((size,), sigma)``,
     for each ``sigma`` in ``sigmas`` (which include widths the exercise does not name, so
@@ -156,7 +157,7 @@ def blur_inverse(inverse: Callable, B: LinearOperator, x: torch.Tensor, *, seed:
 
 def blur_inverse_estimate(estimate: object, B: LinearOperator, *, within: float = 0.01,
                           rtol: float = 1e-6) -> None:
-    """Check an attack's estimate of ``||B^-1||``: a valid lower bound within ``within``.
+    r"""Check an attack's estimate of :math:`\|B^{-1}\|`: a valid lower bound within ``within``.
 
     Examples
     --------
@@ -175,10 +176,11 @@ def blur_inverse_estimate(estimate: object, B: LinearOperator, *, within: float 
 
 
 def tikhonov_norm(fn: Callable, *, seed: int = 1, rtol: float = 1e-6) -> None:
-    """Check ``fn(singular_values, lam)``, the norm of ``Psi_lam = (A^* A + lam I)^-1 A^*``.
+    r"""Check ``fn(singular_values, lam)``, the norm of
+    :math:`\Psi_\lambda = (A^*A + \lambda I)^{-1}A^*`.
 
     The references are spectral norms of dense Tikhonov matrices: a random ``10 x 16`` matrix
-    for three values of ``lam``, and a subsampled Fourier operator with ``A A^* = I``.
+    for three values of ``lam``, and a subsampled Fourier operator with :math:`AA^* = I`.
 
     Examples
     --------
@@ -210,7 +212,7 @@ def tikhonov_norm(fn: Callable, *, seed: int = 1, rtol: float = 1e-6) -> None:
 
 
 def lam_for_bound(lam: object, bound: float, *, rtol: float = 1e-6) -> None:
-    """Check the smallest ``lam`` for which ``1 / (2 sqrt(lam)) <= bound``.
+    r"""Check the smallest ``lam`` for which :math:`1 / (2\sqrt{\lambda}) \le` ``bound``.
 
     Examples
     --------
@@ -244,7 +246,8 @@ def _relu_constant(eps: float) -> float:
 
 
 def relu_lipschitz(name: str, value: object, eps: float, *, atol: float = 1e-6) -> None:
-    """Check ``L^eps`` of the entrywise ReLU at ``y = (-1, ..., -1)``, worked out by hand.
+    r"""Check :math:`L^\varepsilon` of the entrywise ReLU at :math:`y = (-1, \dots, -1)`, worked out
+    by hand.
 
     Examples
     --------
@@ -263,7 +266,8 @@ def relu_lipschitz(name: str, value: object, eps: float, *, atol: float = 1e-6) 
 
 
 def relu_attack_estimate(name: str, estimate: object, eps: float, *, within: float) -> None:
-    """Check an attack's estimate of ``L^eps`` of the ReLU at ``-1``: a lower bound within ``within``.
+    r"""Check an attack's estimate of :math:`L^\varepsilon` of the ReLU at :math:`-1`: a lower bound
+    within ``within``.
 
     Examples
     --------
@@ -282,11 +286,13 @@ def relu_attack_estimate(name: str, estimate: object, eps: float, *, within: flo
 def tikhonov_kernel_share(F: LinearOperator, x: torch.Tensor, lam: float, x_tik: object,
                           kernel_share: object, *, rtol: float = 1e-8,
                           atol: float = 1e-10) -> None:
-    """Check a Tikhonov reconstruction of ``x`` from ``F(x)`` and the share of it in ``N(F)``.
+    r"""Check a Tikhonov reconstruction of ``x`` from ``F(x)`` and the share of it in
+    :math:`\mathcal{N}(F)`.
 
-    ``x_tik`` must solve the normal equations ``(F^* F + lam I) x_tik = F^* F x``, and
-    ``kernel_share`` must be ``||x_tik - F^* F x_tik|| / ||x_tik||`` (``F F^* = I``), computed
-    here from the student's ``x_tik``.
+    ``x_tik`` must solve the normal equations
+    :math:`(F^*F + \lambda I)\,x_{\mathrm{tik}} = F^*Fx`, and ``kernel_share`` must be
+    :math:`\|x_{\mathrm{tik}} - F^*Fx_{\mathrm{tik}}\| / \|x_{\mathrm{tik}}\|` (:math:`FF^* = I`),
+    computed here from the student's ``x_tik``.
 
     Examples
     --------
