@@ -115,6 +115,18 @@ def test_compare_reports_psnr_and_error_maps():
     plt.close(fig)
 
 
+def test_curves_draws_one_labelled_line_per_signal_complex_by_magnitude():
+    fig = tk.plot.curves({"ramp": torch.linspace(0, 1, 5)[None, None],
+                          "phase": torch.full((5,), -2.0, dtype=torch.complex64)}, title="t")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["ramp", "phase"]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), 2.0)
+    assert ax.get_title() == "t" and ax.get_legend() is not None
+    fig2, ax2 = plt.subplots()
+    assert tk.plot.curves({"s": torch.ones(3)}, ax=ax2) is fig2
+    plt.close("all")
+
+
 @pytest.mark.parametrize(
     "call, match",
     [
