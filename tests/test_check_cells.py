@@ -187,7 +187,7 @@ REJECTED = [
     # only the package's own path: a topic module, a private helper or another package is not it
     "tk.checks.stability.lam_for_bound(lam_for_10, 10.0)",
     "tk.checks._core.agree('x', x_hat, reference, rtol=0)",
-    "checks_stability.lam_for_bound(lam_for_10, 10.0)",
+    "my.checks.lam_for_bound(lam_for_10, 10.0)",
 ]
 
 
