@@ -90,7 +90,7 @@ def test_other_problems_match_cvxpy(name):
     print(f"\nBPDN {name}: relative gap to cvxpy {gap:+.2e}")
     assert abs(gap) <= 1e-3
     assert residual(A, y, x) <= eta * (1 + 1e-3)
-    assert isinstance(info, SolverInfo) and info.iterations == 2000
+    assert isinstance(info, SolverInfo) and info.n_iter == 2000
     assert info.objective[-1] == pytest.approx(l1(W, x), rel=1e-9)
     assert info.residual[-1] == pytest.approx(residual(A, y, x), rel=1e-9)
     assert info.extra["infeasibility"][-1] <= 1e-3 * eta
@@ -124,7 +124,7 @@ def test_batch_with_per_item_eta(fourier):
     batch, info = bpdn(A, y2, etas, n_iter=100, return_info=True, **step)
     single = torch.cat([bpdn(A, y2[i:i + 1], float(etas[i]), n_iter=100, **step) for i in range(2)])
     torch.testing.assert_close(batch, single, rtol=1e-10, atol=1e-12)
-    assert info.iterations == 100
+    assert info.n_iter == 100
 
 
 def test_gradients_through_unrolled_iterations_are_finite(fourier):

@@ -188,7 +188,7 @@ def test_batch_iterates_and_info():
     y = torch.cat([A(x), 0.1 * A(x.flip(-1))])
     out, iterates, info = firenet(A, y, 0.05, W, n_outer=3, n_inner=4, return_iterates=True, return_info=True)
     assert len(iterates) == 3 and torch.equal(iterates[-1], out)
-    assert info.iterations == 3 and len(info.objective) == 3 and len(info.residual) == 3
+    assert info.n_iter == 3 and len(info.objective) == 3 and len(info.residual) == 3
     # the schedule: eps_1 = (delta + ||y||) / e, largest over the batch
     assert info.extra["epsilon"][0] == pytest.approx((1e-9 + float(A(x).norm())) / math.e, rel=1e-12)
     for i in range(2):

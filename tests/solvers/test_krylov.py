@@ -34,7 +34,7 @@ def test_batched_per_item_convergence(method):
     expected = np.linalg.solve(S.numpy(), b.numpy().T).T
     assert rel(x[0], expected[0]) < 1e-8 and rel(x[2], expected[2]) < 1e-8
     assert torch.all(x[1] == 0)
-    assert len(calls) == info.iterations < 100               # stopped early once every item converged
+    assert len(calls) == info.n_iter < 100               # stopped early once every item converged
     assert info.extra["converged"] == [1.0, 1.0, 1.0]
     r = (b - x @ S.T).norm(dim=1)                            # the residual fell from ||b|| to 1e-12 ||b||
     assert float(r[0]) < 1e-10 * float(b[0].norm())
@@ -95,7 +95,7 @@ def test_carried_image_and_stop_rule_give_the_kernel_projection():
     assert torch.allclose(Ah_w, A.adjoint(w), atol=1e-10)    # the carried image is A^* of the solution
     P = v - Ah_w
     assert float(A(P).norm()) < 1e-6 * float(A(v).norm())
-    assert seen == list(range(info.iterations + 1))
+    assert seen == list(range(info.n_iter + 1))
     M = A.to_dense().numpy()
     dense = v.flatten(1).numpy() @ (np.eye(64) - np.linalg.pinv(M) @ M).T     # I - A^+ A
     assert rel(P.flatten(1), dense) < 1e-7

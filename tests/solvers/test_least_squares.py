@@ -67,7 +67,7 @@ def test_cgls_residual_and_tikhonov_objective_decrease():
     M, A, Y, y = dense_problem(60, 30, True, seed=3)
     _, info = pinv(A, y, n_iter=40, tol=0.0, return_info=True)
     r = np.array(info.residual)
-    assert info.iterations == len(r) >= 20
+    assert info.n_iter == len(r) >= 20
     # CG on the normal equations minimises ||Ax - y|| over growing Krylov spaces
     assert np.all(np.diff(r) <= 1e-12 * r[0])
     assert r[-1] < r[0]
@@ -106,7 +106,7 @@ def test_fourier_pinv_is_the_adjoint():
     A = fourier_operator()
     y = A(torch.rand(1, 1, 8, 8, dtype=torch.float64))
     x, info = pinv(A, y, return_info=True)
-    assert torch.equal(x, A.H(y)) and info.iterations == 0 and len(info.objective) == 1
+    assert torch.equal(x, A.H(y)) and info.n_iter == 0 and len(info.objective) == 1
     expected = np.linalg.pinv(A.to_dense(torch.complex128).numpy()) @ y[0].numpy()
     assert rel(x.reshape(-1).numpy(), expected) < 1e-10
 

@@ -88,7 +88,7 @@ def test_objective_matches_cvxpy(case):
     assert abs(gap) <= 1e-3
     # a non-trivial solution (x = 0 would give ||y||) and the recorded objective is the real one
     assert ours < 0.9 * float(y.norm())
-    assert info.iterations == n_iter and len(info.objective) == n_iter
+    assert info.n_iter == n_iter and len(info.objective) == n_iter
     assert info.objective[-1] == pytest.approx(ours, rel=1e-9)
     assert x.is_complex() == (not real)
 

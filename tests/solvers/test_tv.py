@@ -104,7 +104,7 @@ def test_other_operators_match_cvxpy(name):
     print(f"\nTV {name}: relative gap to cvxpy {gap:+.2e}")
     assert abs(gap) <= 1e-3
     # the recorded history matches the final objective
-    assert info.iterations == len(info.objective) == len(info.residual)
+    assert info.n_iter == len(info.objective) == len(info.residual)
     assert info.objective[-1] == pytest.approx(tv_objective(A, y, x, LAM), rel=1e-9)
 
 
@@ -135,7 +135,7 @@ def test_batch_items_are_independent(fourier):
         batch, info = tv(A, y2, LAM, method=method, n_iter=50, return_info=True, real=True)
         single = torch.cat([tv(A, y2[i:i + 1], LAM, method=method, n_iter=50, real=True) for i in range(2)])
         torch.testing.assert_close(batch, single, rtol=1e-10, atol=1e-12)
-        assert isinstance(info, SolverInfo) and info.iterations == 50
+        assert isinstance(info, SolverInfo) and info.n_iter == 50
 
 
 def test_lam_zero_fourier_gives_least_squares(fourier):

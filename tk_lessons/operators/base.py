@@ -239,34 +239,34 @@ class AdjointOperator(LinearOperator):
 
 
 class ComposedOperator(LinearOperator):
-    """The composition ``A @ B``: ``x -> A(B(x))``."""
+    """The composition ``A @ B``: ``x -> A(B(x))`` (``left`` is ``A``, ``right`` is ``B``)."""
 
-    def __init__(self, outer: LinearOperator, inner: LinearOperator) -> None:
-        if inner.range_shape != outer.domain_shape:
+    def __init__(self, left: LinearOperator, right: LinearOperator) -> None:
+        if right.range_shape != left.domain_shape:
             raise ValueError(
-                f"cannot compose: the inner operator's range {inner.range_shape} differs from "
-                f"the outer operator's domain {outer.domain_shape}"
+                f"cannot compose: the right operator's range {right.range_shape} differs from "
+                f"the left operator's domain {left.domain_shape}"
             )
-        super().__init__(inner.domain_shape, outer.range_shape,
-                         domain_complex=inner.domain_complex, range_complex=outer.range_complex)
-        self.outer = outer
-        self.inner = inner
+        super().__init__(right.domain_shape, left.range_shape,
+                         domain_complex=right.domain_complex, range_complex=left.range_complex)
+        self.left = left
+        self.right = right
         # (AB)(AB)^* = A (BB^*) A^* = AA^* and (AB)^*(AB) = B^*(A^*A)B = B^*B
-        self.orthonormal_rows = outer.orthonormal_rows and inner.orthonormal_rows
-        self.isometry = outer.isometry and inner.isometry
+        self.orthonormal_rows = left.orthonormal_rows and right.orthonormal_rows
+        self.isometry = left.isometry and right.isometry
 
     def gram_symbol(self) -> torch.Tensor | None:
-        """The inner operator's symbol when the outer one is an isometry (then :math:`(AB)^*AB = B^*B`)."""
-        return self.inner.gram_symbol() if self.outer.isometry else None
+        """``B``'s symbol when ``A`` is an isometry (then :math:`(AB)^*AB = B^*B`), else None."""
+        return self.right.gram_symbol() if self.left.isometry else None
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.outer(self.inner(x))
+        return self.left(self.right(x))
 
     def _adjoint(self, y: torch.Tensor) -> torch.Tensor:
-        z = self.outer.adjoint(y)
-        if z.is_complex() and not self.inner.range_complex:
-            z = z.real  # adjoint for the real inner product of the inner operator's range
-        return self.inner.adjoint(z)
+        z = self.left.adjoint(y)
+        if z.is_complex() and not self.right.range_complex:
+            z = z.real  # adjoint for the real inner product of B's range
+        return self.right.adjoint(z)
 
 
 class ScaledOperator(LinearOperator):

@@ -19,7 +19,7 @@ class SolverInfo:
 
     Attributes
     ----------
-    iterations : int
+    n_iter : int
         Number of iterations run.
     objective : list of float
         Objective value after each iteration (summed over the batch).
@@ -29,7 +29,7 @@ class SolverInfo:
         Solver-specific histories (e.g. a primal-dual gap, restart errors).
     """
 
-    iterations: int = 0
+    n_iter: int = 0
     objective: list[float] = field(default_factory=list)
     residual: list[float] = field(default_factory=list)
     extra: dict[str, list[float]] = field(default_factory=dict)
@@ -73,6 +73,6 @@ def record(info: SolverInfo | None, objective: torch.Tensor, residual: torch.Ten
     """Append detached objective/residual values to ``info`` (no-op when ``info`` is None)."""
     if info is None:
         return
-    info.iterations += 1
+    info.n_iter += 1
     info.objective.append(float(objective.detach().sum()))
     info.residual.append(float(residual.detach().norm()))

@@ -58,7 +58,7 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
     ----------
     A : LinearOperator
         Forward operator.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     eta : float > 0 or torch.Tensor of shape (B,)
         Noise level: radius of the data-fit ball (one per item if a tensor). ``eta = 0``
@@ -67,7 +67,7 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
         Sparsifying transform with domain ``A.domain_shape``; default the identity.
     n_iter : int >= 1
         Number of iterations.
-    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Starting point; default ``A^H y``.
     real : bool
         Restrict ``x`` to real images. Otherwise ``x`` has the dtype of ``A^H y``
@@ -83,7 +83,7 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
     info : SolverInfo
         Only with ``return_info=True``.
 

@@ -112,7 +112,7 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
     callback : callable, optional
         Called with the current ``x`` after each iteration.
     return_info : bool
-        Also return a :class:`SolverInfo`: ``iterations`` run, ``residual`` the norm of
+        Also return a :class:`SolverInfo`: ``n_iter`` iterations run, ``residual`` the norm of
         ``b - M x`` over the batch after each, ``extra["converged"]`` one 1.0/0.0 per
         sample (whether it stopped before ``n_iter``).
 
@@ -132,7 +132,7 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
     >>> torch.allclose(x @ M, b)
     True
     >>> x, info = cg(lambda v: v @ M, b, method="cr", return_info=True)
-    >>> info.iterations, info.extra["converged"]
+    >>> info.n_iter, info.extra["converged"]
     (2, [1.0])
     """
     _validate.function("apply", apply, "a callable v -> M v")
@@ -201,7 +201,7 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
             r_Mr = r_Mr_new
             rr = _batch.inner(r, r)
         if info is not None:
-            info.iterations += 1
+            info.n_iter += 1
             info.residual.append(float(rr.sum().sqrt()))
         if callback is not None:
             callback(x)

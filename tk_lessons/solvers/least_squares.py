@@ -50,7 +50,7 @@ def pinv(A: LinearOperator, y: torch.Tensor, *, n_iter: int = 100, tol: float = 
     ----------
     A : LinearOperator
         Forward operator.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     n_iter : int
         Maximal number of CG iterations.
@@ -62,7 +62,7 @@ def pinv(A: LinearOperator, y: torch.Tensor, *, n_iter: int = 100, tol: float = 
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         Complex when ``A.H`` returns complex images (Fourier).
     info : SolverInfo
         Only with ``return_info=True``.
@@ -83,7 +83,7 @@ def pinv(A: LinearOperator, y: torch.Tensor, *, n_iter: int = 100, tol: float = 
         x = A.adjoint(y)                                  # A^+ = A^H when A A^H = I
         if callback is not None:
             callback(x)
-            info.iterations = 0                           # a closed form: no iterations
+            info.n_iter = 0                           # a closed form: no iterations
     else:
         x = cg(lambda v: A.adjoint(A(v)), A.adjoint(y), n_iter=n_iter, tol=tol, callback=callback)
     return (x, info) if return_info else x
@@ -115,7 +115,7 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
     ----------
     A : LinearOperator
         Forward operator.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     lam : float >= 0
         Regularisation weight.
@@ -129,7 +129,7 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         Complex when ``A.H`` returns complex images (Fourier).
     info : SolverInfo
         Only with ``return_info=True``.
@@ -167,7 +167,7 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
         return (x, info) if return_info else x
     if callback is not None:                              # closed form: one record, no iterations
         callback(x)
-        info.iterations = 0
+        info.n_iter = 0
     return (x, info) if return_info else x
 
 

@@ -121,12 +121,12 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
           return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """ℓ1-regularised reconstruction by FISTA (Beck & Teboulle, 2009).
 
-    Minimises, for each item of the batch,
+    Minimises, for each item of the batch::
 
         ½ ||A W^H c - y||² + lam sum_i w_i |c_i|
 
     over coefficients ``c`` and returns the image ``x = W^H c``. FISTA is proximal gradient
-    descent plus momentum:
+    descent plus momentum::
 
         c_{k+1} = soft(z_k - s W A^H (A W^H z_k - y), s lam w)
         t_{k+1} = (1 + sqrt(1 + 4 t_k²)) / 2
@@ -138,7 +138,7 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
     ----------
     A : LinearOperator
         Forward operator.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     lam : float >= 0
         Weight of the ℓ1 term.
@@ -147,7 +147,7 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
         :class:`~tk_lessons.operators.Wavelet`); None means sparsity in the pixels (``W = I``).
         Any other ``W`` raises ``ValueError``: use :func:`~tk_lessons.solvers.bpdn` for the
         analysis form.
-    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Starting image (default 0).
     n_iter : int
         Number of iterations (all of them are run).
@@ -172,7 +172,7 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         The image ``W^H c``. It is complex for Fourier operators (whose adjoint returns
         complex images) unless ``real=True``: take ``x.real`` or ``x.abs()`` to display it.
     info : SolverInfo
@@ -200,7 +200,7 @@ def ista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | Non
          return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
     """ℓ1-regularised reconstruction by ISTA (proximal gradient descent without momentum).
 
-    Minimises, for each item of the batch,
+    Minimises, for each item of the batch::
 
         ½ ||A W^H c - y||² + lam sum_i w_i |c_i|
 

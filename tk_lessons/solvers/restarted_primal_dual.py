@@ -60,7 +60,7 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
     ----------
     A : LinearOperator
         Forward operator (e.g. ``SubsampledFourier``), domain ``(1, H, W)`` or ``(1, N)``.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     lam : float >= 0
         Weight of the ℓ1 term (the paper's images use 2.5e-4).
@@ -82,7 +82,7 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
         Floor of the schedule ``eps_k`` (the paper: 1e-9).
     eps0 : float > 0, optional
         Initial accuracy ``eps_0``; default ``||y||`` per item.
-    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Starting image (default zeros).
     real : bool
         Restrict ``x`` to real values (adjoint ``Re(B^H d)``).
@@ -97,7 +97,7 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         The reconstruction ``W^H psi``; complex when ``A.H`` returns complex values and
         ``real`` is False.
     iterates : list of torch.Tensor

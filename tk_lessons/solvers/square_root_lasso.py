@@ -55,7 +55,7 @@ def sqrt_lasso(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator
     ----------
     A : LinearOperator
         Forward operator, domain ``(1, H, W)`` or ``(1, N)``.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     lam : float >= 0
         Weight of the ℓ1 term.
@@ -75,7 +75,7 @@ def sqrt_lasso(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator
         with ``y``, the dual ``d`` stays in the unit ball), so this balance makes the
         iterates independent of the scale of ``y``; ``tau = sigma = 1 / ||A||`` is the same
         method and is only as fast when ``||y|| ~ 1``. FIRENET balances by rescaling ``y``.
-    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Starting image (default zeros).
     real : bool
         Restrict ``x`` to real values (e.g. real images from Fourier data): the adjoint
@@ -88,7 +88,7 @@ def sqrt_lasso(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         The reconstruction; complex when ``A.H`` returns complex values (Fourier) and
         ``real`` is False.
     info : SolverInfo

@@ -135,7 +135,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
     ----------
     A : LinearOperator
         Forward operator on images ``(1, H, W)`` or signals ``(1, N)``.
-    y : torch.Tensor, shape (B, *A.range_shape)
+    y : torch.Tensor, shape ``(B, *A.range_shape)``
         Measurements.
     lam : float >= 0
         Regularisation weight. The paper uses ``lam = 0.001`` (images in [0, 1],
@@ -146,7 +146,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
         Number of iterations. The paper ran 5,000 ADMM iterations (200 inside attacks).
     rho : float > 0
         ADMM penalty parameter (paper: 0.5). Unused by ``"pd"``.
-    x_init : torch.Tensor, shape (B, *A.domain_shape), optional
+    x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Warm start; default ``A^H y`` (its real part when ``real``). ADMM starts from
         ``z = D x_init`` and ``u = 0``, as the paper does.
     real : bool
@@ -162,7 +162,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
 
     Returns
     -------
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         Real, or complex when ``real=False`` and the operator's domain is complex.
     info : SolverInfo
         Only with ``return_info=True``.
