@@ -51,8 +51,7 @@ class GaussianMatrix(MatrixOperator):
                  domain_shape: Sequence[int] | None = None) -> None:
         m = _validate.positive_int("m", m)
         n = _validate.positive_int("n", n)
-        if not isinstance(complex, bool):
-            raise TypeError(f"complex must be True or False, got {complex!r}")
+        _validate.flag("complex", complex)
         dtype = torch.complex64 if complex else torch.float32
         # torch's complex normal already has E|z|^2 = 1 (variance 1/2 per part)
         matrix = torch.randn(m, n, generator=_device.generator(seed), dtype=dtype) / math.sqrt(m)

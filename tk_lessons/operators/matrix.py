@@ -6,6 +6,7 @@ from typing import Sequence
 
 import torch
 
+from .. import _validate
 from .base import LinearOperator
 
 __all__ = ["MatrixOperator"]
@@ -31,8 +32,7 @@ class MatrixOperator(LinearOperator):
     """
 
     def __init__(self, matrix: torch.Tensor, domain_shape: Sequence[int] | None = None) -> None:
-        if not isinstance(matrix, torch.Tensor):
-            raise TypeError(f"matrix must be a torch.Tensor, got {type(matrix).__name__}")
+        _validate.tensor("matrix", matrix)
         if matrix.ndim != 2:
             raise ValueError(f"matrix must be 2-D (m, n), got shape {tuple(matrix.shape)}")
         m, n = matrix.shape

@@ -102,8 +102,7 @@ class Radon(LinearOperator):
         if n_detectors is None:
             n_detectors = size + math.ceil(math.sqrt(2) * size - size)  # skimage's padded width
         n_detectors = _validate.positive_int("n_detectors", n_detectors)
-        if not isinstance(normalize, bool):
-            raise TypeError(f"normalize must be True or False, got {normalize!r}")
+        _validate.flag("normalize", normalize)
         super().__init__((1, size, size), (1, n_detectors, len(theta)))
         self.size, self.n_detectors, self.n_angles = size, n_detectors, len(theta)
         self.register_buffer("angles", theta)
