@@ -107,9 +107,8 @@ SPECIFIC: dict[str, str] = {
     "normalize": "scale the Radon transform to norm 1",
     "op": "the operator an adjoint, scaled or tested operator wraps",
     "ordering": "the layout of Hadamard coefficients (sequency or natural)",
-    "outer": "the operator applied second in a composition",
-    "left": "the first operator of a sum",
-    "right": "the second operator of a sum",
+    "left": "the left operand of a sum or a composition (A in A + B and in A @ B)",
+    "right": "the right operand of a sum or a composition (B in A + B; applied first in A @ B)",
     "scalar": "the factor of a scaled operator",
     "kwargs": "keyword arguments passed on unchanged",
     # solvers
