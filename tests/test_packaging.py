@@ -24,7 +24,7 @@ def test_wheel_contains_every_subpackage_and_package_data(tmp_path):
     for package in _subpackages():
         assert f"{package.replace('.', '/')}/__init__.py" in names, f"{package} is missing from the wheel"
     assert "tk_lessons/py.typed" in names
-    for folder in ("weights", "records"):
+    for folder in ("zoo/weights", "records"):
         shipped = [p for p in (ROOT / "tk_lessons" / folder).glob("*") if p.suffix in (".pt", ".json")]
         assert shipped, f"tk_lessons/{folder} ships nothing"
         for path in shipped:

@@ -10,3 +10,5 @@ for script in operators solvers attacks; do
   echo "== benchmarks/$script.py (cuda)"
   python "benchmarks/$script.py" --device cuda $( [ "$script" != attacks ] && echo --quick )
 done
+echo "== benchmarks/networks.py (cuda)"
+python benchmarks/networks.py --device cuda --repeats 10

@@ -158,7 +158,7 @@ def _maps(A, x, x_prime):
     return {
         "zero filling": lambda y: A.H(y).real,
         "tikhonov": lambda y: solvers.tikhonov(A, y, 0.1).real,
-        "tv": lambda y: solvers.tv(A, y, 1e-3, n_iter=50),
+        "tv": lambda y: solvers.tv(A, y, 1e-3, n_iter=50, real=True),
         "nonlinear random": lambda y: torch.tanh(torch.view_as_real(y).reshape(1, -1) @ W.T).reshape(x.shape),
         "constant": lambda y: torch.zeros_like(x),
         "exact on x": lambda y: A.H(y).real + P(x),
@@ -246,7 +246,7 @@ def test_tv_errs_above_the_bound_on_both_images_and_leans_to_the_smaller_total_v
     z = np.fft.ifft2(unsampled * np.fft.fft2(d[0, 0].numpy())).real
     x_prime = x + torch.from_numpy(z)[None, None]
     half = float((x - x_prime).norm()) / 2
-    out = solvers.tv(A, A(x), 1e-3, n_iter=300)
+    out = solvers.tv(A, A(x), 1e-3, n_iter=300, real=True)
     e, e_prime = float((out - x).norm()), float((out - x_prime).norm())
     assert e > half and e_prime > half                      # "both above the bound"
     assert e < e_prime                                      # closer to x, without the word
@@ -308,7 +308,7 @@ def test_radon_kernel_projection_matches_the_dense_null_space():
     Q = scipy.linalg.null_space(M)
     assert Q.shape[1] >= 16 * 16 - M.shape[0]
     d = data.text(16, "T", fontsize=10).double()
-    z = kernel.project(A, d, tol=1e-10, max_iter=5000).reshape(-1).numpy()
+    z = kernel.project(A, d, tol=1e-10, n_iter=5000).reshape(-1).numpy()
     ref = Q @ (Q.T @ d.reshape(-1).numpy())
     assert np.linalg.norm(z - ref) <= 1e-6 * np.linalg.norm(ref)
     assert np.linalg.norm(M @ z) <= 1e-8 * np.linalg.norm(z)
@@ -389,8 +389,8 @@ def _check_ct_stopping_rule():
     R = operators.Radon(n, 40)
     d = data.text(n, "SIAM", position=(70, 44), fontsize=14).double()
     with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)                  # must not hit max_iter
-        z = kernel.project(R, d, tol=tol, max_iter=2000)
+        warnings.simplefilter("error", RuntimeWarning)                  # must not hit n_iter
+        z = kernel.project(R, d, tol=tol, n_iter=2000)
     Az, Ad, norm_z = float(R(z).norm()), float(R(d).norm()), float(z.norm())
     assert math.isclose(R.norm(), 1.0, rel_tol=1e-6)
     assert Az <= tol * max(Ad, R.norm() * norm_z)                       # the rule is met
@@ -402,7 +402,7 @@ def _check_ct_stopping_rule():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = {k: float(R(zk).norm() / zk.norm()) for k in (100, 1000)
-               for zk in [kernel.project(R, d, tol=1e-12, max_iter=k)]}
+               for zk in [kernel.project(R, d, tol=1e-12, n_iter=k)]}
     assert 3 < res[100] / res[1000] < 30                                # "only by a factor ~10"
 
 

@@ -88,7 +88,7 @@ def landweber_dense(M: torch.Tensor, y: torch.Tensor, steps) -> torch.Tensor:
 def test_itnet_with_zero_networks_is_landweber(name, steps):
     A, shape = PROBLEMS[name]()
     M = dense(A, shape)
-    model = ItNet(A, [Zero() for _ in steps], iterations=len(steps), lam_init=0.0)
+    model = ItNet(A, [Zero() for _ in steps], n_iter=len(steps), lam_init=0.0)
     with torch.no_grad():
         model.lam.copy_(torch.tensor(steps))
     y = torch.randn(3, *A.range_shape, generator=gen(5), dtype=C128)
@@ -107,7 +107,7 @@ def test_landweber_output_has_no_real_kernel_component(name):
     assert torch.allclose(M @ Z.to(C128), torch.zeros(M.shape[0], Z.shape[1], dtype=C128), atol=1e-10)
     y = torch.randn(4, *A.range_shape, generator=gen(7), dtype=C128)     # arbitrary data, not A x
     for steps in [(0.3, 0.7), (1.9, 0.1, 1.0, 0.5)]:
-        model = ItNet(A, [Zero() for _ in steps], iterations=len(steps), lam_init=0.0)
+        model = ItNet(A, [Zero() for _ in steps], n_iter=len(steps), lam_init=0.0)
         with torch.no_grad():
             model.lam.copy_(torch.tensor(steps))
         out = model(y).reshape(4, -1).to(F64)
@@ -156,7 +156,7 @@ def kernel_identity_gap(model, A, shape, M, Z, y) -> tuple[float, float]:
 
 
 def random_itnet(A):
-    model = ItNet(A, lambda: UNet(2, base=4, depth=1, seed=0), iterations=3).double()
+    model = ItNet(A, lambda: UNet(2, base=4, depth=1, seed=0), n_iter=3).double()
     with torch.no_grad():
         model.lam.copy_(torch.tensor([0.4, 0.9, 0.2]))
         for net in model.nets:                    # make every sub-network's output non-trivial
@@ -212,9 +212,9 @@ NETWORKS = {"U-Net": "unet_radial64", "ItNet, no noise": "itnet_radial64_nonoise
 
 @pytest.fixture(scope="module")
 def shipped():
-    from tk_lessons import networks
-    from tk_lessons.networks import recipes
-    nets = {label: networks.load(name) for label, name in NETWORKS.items()}
+    from tk_lessons import zoo
+    from tk_lessons.zoo import recipes
+    nets = {label: zoo.load(name) for label, name in NETWORKS.items()}
     A = nets["U-Net"].A
     X = recipes.test_set("unet_radial64")[:16]
     return nets, A, X
@@ -232,7 +232,7 @@ def reconstructions(nets, A, y):
     from tk_lessons import solvers
     with torch.no_grad():
         out = {label: net(y) for label, net in nets.items()}
-    out["TV"] = solvers.tv(A, y, TV_LAM, n_iter=300)
+    out["TV"] = solvers.tv(A, y, TV_LAM, n_iter=300, real=True)
     out["zero filling"] = A.H(y).real
     return out
 
@@ -332,5 +332,5 @@ def test_the_noise_claims(shipped):
     for i in (0, 4):
         assert min(no[i], high[i]) < low[i] < max(no[i], high[i]), i
     for level, i in ((0.0, 0), (4.0, 4)):
-        tv = metrics.psnr(solvers.tv(A, Y + level * direction, TV_LAM, n_iter=300), X, 1.0)
+        tv = metrics.psnr(solvers.tv(A, Y + level * direction, TV_LAM, n_iter=300, real=True), X, 1.0)
         assert min(psnr[k][i] for k in NETWORKS) > tv.mean().item() + 5, level

@@ -127,8 +127,8 @@ def _relu_case():
 def test_search_results_satisfy_the_certificate(case, lam):
     A, recon, upper = {"linear": _linear_case, "relu": _relu_case}[case]()
     x = torch.rand(3, 1, 8, 8, generator=gen(3), dtype=F64)
-    res = adversarial_perturbation(recon, A, x, lam=lam, lr=0.05, steps=60, max_norm=0.5, seed=0)
-    r = res.perturbation
+    res = adversarial_perturbation(recon, A, x, lam=lam, lr=0.05, n_iter=60, eps=0.5, seed=0)
+    r = res.e
     Q, delta = objective(recon, A, x, r, lam)
     # the recorded objective is Q_lam(r) of the final r
     assert torch.allclose(res.history["objective"][-1], Q, rtol=1e-9, atol=1e-12)
@@ -140,7 +140,7 @@ def test_search_results_satisfy_the_certificate(case, lam):
     assert bool((ratio <= upper * (1 + 1e-9)).all())                    # a lower bound never exceeds L
     positive = Q > 0
     assert bool(positive.any()), "the search should find some positive objective"
-    # the library's own report (AttackResult.ratio, from y_adv - y_clean) against a dense oracle
+    # the library's own report (AttackResult.ratio, from y_adv - y) against a dense oracle
     # for ||A r||: the DFT matrix restricted to the mask, built here, not by the operator
     Ar_dense = (r.reshape(3, 64).to(C128) @ dense_fourier(A.mask).T).abs().norm(dim=1)
     assert torch.allclose(res.norm_data, Ar_dense, rtol=1e-9)
@@ -196,7 +196,7 @@ def test_a_search_beats_random_directions():
     r = torch.randn(200, 1, 8, 8, generator=gen(9), dtype=F64)
     _, delta = objective(recon, A, x.expand(200, -1, -1, -1), r, 0.0)
     random_best = float((delta.flatten(1).norm(dim=1) / A(r).abs().flatten(1).norm(dim=1)).max())
-    res = adversarial_perturbation(recon, A, x, lam=0.1, lr=0.05, steps=60, max_norm=0.5, seed=0)
+    res = adversarial_perturbation(recon, A, x, lam=0.1, lr=0.05, n_iter=60, eps=0.5, seed=0)
     assert random_best < 0.8 * exact < 0.85 * exact <= float(res.ratio[0]) <= exact * (1 + 1e-9)
 
 
@@ -213,12 +213,12 @@ def test_the_search_only_adds_what_the_data_see():
         return v - A.H(A(v)).real
 
     r0 = 0.01 * torch.rand(2, 1, 8, 8, generator=gen(9), dtype=F64)
-    res = adversarial_perturbation(recon, A, x, lam=0.5, lr=0.02, steps=40, init=r0)
-    p0, p = kernel_part(r0).flatten(1), kernel_part(res.perturbation).flatten(1)
+    res = adversarial_perturbation(recon, A, x, lam=0.5, lr=0.02, n_iter=40, init=r0)
+    p0, p = kernel_part(r0).flatten(1), kernel_part(res.e).flatten(1)
     cosine = (p0 * p).sum(1) / (p0.norm(dim=1) * p.norm(dim=1))
     assert torch.allclose(cosine.abs(), torch.ones(2, dtype=F64), atol=1e-9)   # parallel (momentum may flip the sign)
     assert bool((p.norm(dim=1) <= p0.norm(dim=1) * (1 + 1e-9)).all())  # lam > 0 only shrinks it
-    assert bool((res.norm_pert > 10 * p0.norm(dim=1)).all())             # while r itself grew
+    assert bool((res.norm_e > 10 * p0.norm(dim=1)).all())             # while r itself grew
 
 
 # -- Proposition: random directions see the average gain -----------------------------------------
@@ -448,12 +448,12 @@ def test_letters_the_network_s_lead_shrinks(setting):
 def test_more_samples_and_the_rate_deviation():
     """Section 3 and its deviation: the network peaks at its training rate and falls after it, TV
     rises at every step; the TV weight the recipes' tuning picks at rate 1/3 is the chapter's 3e-3."""
-    from tk_lessons import data, metrics, networks, operators, solvers
-    from tk_lessons.networks import recipes
+    from tk_lessons import data, metrics, networks, operators, solvers, zoo
+    from tk_lessons.zoo import evaluation, recipes
 
     torch.set_num_threads(1)
-    model = networks.load("unet_cartesian_rate")
-    lam = networks.info("unet_cartesian_rate")["metrics"]["tv_lam"]
+    model = zoo.load("unet_cartesian_rate")
+    lam = zoo.info("unet_cartesian_rate")["metrics"]["tv_lam"]
     heads = data.HeadsDataset(16, size=64, seed=3)
     X = torch.stack([heads[i] for i in range(len(heads))])
     rates, masks = list(recipes.CARTESIAN_RATES), recipes.nested_cartesian()
@@ -464,12 +464,12 @@ def test_more_samples_and_the_rate_deviation():
         same = networks.PostProcessing(B, model.net, init="adjoint", input="channels")
         with torch.no_grad():
             net_psnr.append(float(metrics.psnr(same(B(X)), X, 1.0).mean()))
-        tv_psnr.append(float(metrics.psnr(solvers.tv(B, B(X), lam, n_iter=300), X, 1.0).mean()))
+        tv_psnr.append(float(metrics.psnr(solvers.tv(B, B(X), lam, n_iter=300, real=True), X, 1.0).mean()))
     assert max(range(len(rates)), key=net_psnr.__getitem__) == trained
     assert all(b < a for a, b in zip(net_psnr[trained:], net_psnr[trained + 1:]))
     assert all(b > a for a, b in zip(tv_psnr, tv_psnr[1:]))
     val = data.HeadsDataset(8, size=64, seed=2)
     V = torch.stack([val[i] for i in range(len(val))])
-    best, _ = recipes._tuned_classical("tv", operators.SubsampledFourier(masks[trained + 1]), V, V[:1],
-                                       quick=False)
+    best, _ = evaluation.tuned_classical("tv", operators.SubsampledFourier(masks[trained + 1]), V, V[:1],
+                                         quick=False)
     assert best == 3e-3
