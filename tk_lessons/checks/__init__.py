@@ -6,8 +6,12 @@ chapter adds its checks in a new topic module (re-exported here):
 
 * :mod:`~tk_lessons.checks.basics`: a value against an expected one, a lower bound, the names
   a hidden check needs from a notebook;
-* :mod:`~tk_lessons.checks.linear_maps`: the linear algebra of the kernel (Chapter 1):
-  adjoints, projectors, kernel vectors and components, dimensions, traces, singular values;
+* :mod:`~tk_lessons.checks.linear_maps`: linear maps (Chapter 1): adjoints, co-isometries,
+  projectors, kernel dimensions, traces, singular values;
+* :mod:`~tk_lessons.checks.kernel_vectors`: vectors in a kernel (Chapter 1): kernel vectors,
+  the kernel part of a detail, images with the same data, the approximate kernel;
+* :mod:`~tk_lessons.checks.reconstruction_maps`: a student's reconstruction map (Chapter 1):
+  exact on an image, its error on an image;
 * :mod:`~tk_lessons.checks.stability`: Lipschitz constants, pseudo-inverses, Tikhonov
   regularisation (Chapter 2);
 * :mod:`~tk_lessons.checks.sparse_recovery`: soft thresholding, FISTA, the LASSO's optimality
@@ -35,11 +39,12 @@ from ._core import CheckError
 from .basics import at_least, close, defined
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
+from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
 from .learned import (data_step, jitter, mean_noise_ratio, out_of_distribution, psnr_comparison,
                       risk_minimiser, unrolled_itnet)
-from .linear_maps import (adjoint, approximate_kernel, coisometry, exact_on, in_kernel,
-                          kernel_dimension, kernel_part, projector, reconstruction_error,
-                          same_data, singular_value_count, trace)
+from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, singular_value_count,
+                          trace)
+from .reconstruction_maps import exact_on, reconstruction_error
 from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
 from .stability import (blur_inverse, blur_inverse_estimate, blur_pinv_lipschitz, lam_for_bound,
                         lipschitz_estimate, relu_attack_estimate, relu_lipschitz,
@@ -50,9 +55,11 @@ __all__ = [
     # basics
     "at_least", "close", "defined",
     # linear_maps
-    "adjoint", "approximate_kernel", "coisometry", "exact_on", "in_kernel", "kernel_dimension",
-    "kernel_part", "projector", "reconstruction_error", "same_data", "singular_value_count",
-    "trace",
+    "adjoint", "coisometry", "kernel_dimension", "projector", "singular_value_count", "trace",
+    # kernel_vectors
+    "approximate_kernel", "in_kernel", "kernel_part", "same_data",
+    # reconstruction_maps
+    "exact_on", "reconstruction_error",
     # stability
     "blur_inverse", "blur_inverse_estimate", "blur_pinv_lipschitz", "lam_for_bound",
     "lipschitz_estimate", "relu_attack_estimate", "relu_lipschitz", "tikhonov_kernel_share",
