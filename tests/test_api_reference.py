@@ -88,7 +88,12 @@ def test_docstrings_render_without_warnings():
 
 def test_the_docstring_check_itself(monkeypatch):
     def fake():
-        """Solve for :math:`x` with ``A^* y``; see :func:`tk_lessons.solvers.fista`.
+        r"""Solve for :math:`x` with ``A^* y``; see :func:`tk_lessons.solvers.fista`.
+
+        .. math::
+
+            \sum_i |x_i| &\le 1, \\
+                |y|^*_2 &= 0
 
         Parameters
         ----------

@@ -159,10 +159,17 @@ def _register_sphinx_markup() -> None:
                 self.state.nested_parse(self.content, self.content_offset, node)
             return [node]
 
+    class Math(Stub):
+        """``.. math::``: its content is LaTeX, which Sphinx does not parse as reST."""
+
+        def run(self):
+            text = "\n".join(self.content)
+            return [nodes.literal_block(text, text)]
+
     for name in _SPHINX_ROLES:
         roles.register_local_role(name, role)
     for name in _SPHINX_DIRECTIVES:
-        directives.register_directive(name, Stub)
+        directives.register_directive(name, Math if name == "math" else Stub)
 
 
 def documented_docstrings() -> Iterator[tuple[str, str, str]]:
