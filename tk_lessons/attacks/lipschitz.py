@@ -82,26 +82,29 @@ def lipschitz_lower_bound(
     over :math:`\varepsilon`; with ``sphere=False`` it maximises the ratio
     :math:`\|\Psi(y + e) - \Psi(y)\|^2 / \|e\|^2` itself over the ball (kept off the origin,
     :math:`\|e\| \ge 10^{-3}\varepsilon`, where the ratio is 0/0). Each step is a
-    normalised gradient step followed by the projection::
+    normalised gradient step followed by the projection,
 
-        e <- proj(e + step * g / ||g||),     step = lr * eps at first,
+    .. math::
 
-    starting from a random direction ``eps * u / ||u||``; a step that lowers the objective is
-    undone and that sample's step halved, so the objective never decreases. For a linear
-    ``Psi = R`` on the sphere this is a shifted power iteration on ``R^H R``, so the ratio
-    climbs to ``||R||``. For a nonlinear ``Psi`` different starts may end at different local
-    maxima: use ``restarts``. The largest ratio over all iterates and restarts is returned;
-    every ratio is an exact evaluation at some ``0 < ||e|| <= eps``, hence a lower bound on
-    :math:`L^\varepsilon`.
+        e \leftarrow \operatorname{proj}\bigl(e + \mathrm{step} \cdot g / \lVert g \rVert\bigr),
+        \qquad \mathrm{step} = \mathrm{lr} \cdot \varepsilon \text{ at first},
+
+    starting from a random direction :math:`\varepsilon u / \lVert u \rVert`; a step that lowers the
+    objective is undone and that sample's step halved, so the objective never decreases. For a
+    linear :math:`\Psi = R` on the sphere this is a shifted power iteration on :math:`R^H R`, so
+    the ratio climbs to :math:`\lVert R \rVert`. For a nonlinear :math:`\Psi` different starts may
+    end at different local maxima: use ``restarts``. The largest ratio over all iterates and
+    restarts is returned; every ratio is an exact evaluation at some
+    :math:`0 < \lVert e \rVert \le \varepsilon`, hence a lower bound on :math:`L^\varepsilon`.
 
     Parameters
     ----------
     recon : callable
-        The reconstructor ``Psi``.
+        The reconstructor :math:`\Psi`.
     y : torch.Tensor, shape (B, ...)
         Measurements (real or complex; complex entries are pairs of reals).
     eps : float
-        Radius ``> 0``.
+        Radius :math:`\varepsilon > 0`.
     n_iter : int
         Ascent iterations per restart (``>= 1``).
     restarts : int
@@ -109,7 +112,7 @@ def lipschitz_lower_bound(
     lr : float
         Step length relative to ``eps`` (``> 0``).
     sphere : bool
-        Search the sphere ``||e|| = eps`` (True) or the ball (False).
+        Search the sphere :math:`\lVert e \rVert = \varepsilon` (True) or the ball (False).
     seed : int, torch.Generator or None
         Seed of the random starts (drawn on the CPU).
     progress : bool

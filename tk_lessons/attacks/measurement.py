@@ -51,13 +51,16 @@ def _best_first(candidates: torch.Tensor, errors: torch.Tensor) -> torch.Tensor:
 def _adam(evaluate: Evaluate, w: torch.Tensor, bound: torch.Tensor, n_iter: int, lr: float, progress: bool, desc: str,
           betas: tuple[float, float] = (0.9, 0.999), adam_eps: float = 1e-5
           ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
-    """Projected Adam (the paper's ``PAdam``): an Adam ascent step on ``err^2``, then back into the ball.
+    r"""Projected Adam (the paper's ``PAdam``): an Adam ascent step on :math:`\mathrm{err}^2`, then back into the ball.
 
     Adam is written out (it is ``torch.optim.Adam(lr, betas, eps=1e-5)``, the same numbers, and
-    saves torch's optimiser machinery, which takes seconds to load). With ``g`` the gradient::
+    saves torch's optimiser machinery, which takes seconds to load). With :math:`g` the gradient
+    and :math:`(\beta_1, \beta_2)` the ``betas``:
 
-        m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2
-        w <- w + lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+    .. math::
+
+        m &\leftarrow \beta_1 m + (1 - \beta_1) g, \qquad v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \\
+        w &\leftarrow w + \mathrm{lr} \cdot \frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}
 
     Returns the best ``w`` seen, its squared error and the error of every iterate.
     """

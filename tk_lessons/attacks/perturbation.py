@@ -66,7 +66,7 @@ def adversarial_perturbation(
     seed: int | torch.Generator | None = None,
     progress: bool = False,
 ) -> AttackResult:
-    r"""Search for a small image-domain perturbation ``r`` that changes ``recon(A(x + r))`` a lot.
+    r"""Search for a small image-domain perturbation :math:`r` that changes ``recon(A(x + r))`` a lot.
 
     This is the stability test of Antun, Renna, Poon, Adcock and Hansen (PNAS 2020). It
     maximises, by gradient ascent with (heavy-ball) momentum,
@@ -75,46 +75,51 @@ def adversarial_perturbation(
 
         Q(r) = \tfrac12 \| \Psi(A(x + r)) - \mathrm{ref} \|^2 - \tfrac{\lambda}{2} \|r\|^2,
 
-    with ``ref = Psi(A x)`` (``reference="pred"``), the true ``x`` (``"true"``) or a given image.
-    The update, with ``g = grad Q(r_k)`` computed by backpropagation through ``Psi o A``, is::
+    with :math:`\mathrm{ref} = \Psi(A x)` (``reference="pred"``), the true :math:`x` (``"true"``)
+    or a given image. The update, with :math:`g = \nabla Q(r_k)` computed by backpropagation
+    through :math:`\Psi \circ A`, is
 
-        v_{k+1} = momentum * v_k + lr * g
-        r_{k+1} = r_k + v_{k+1}
+    .. math::
 
-    (``nesterov=True`` uses ``r_{k+1} = r_k + momentum * v_{k+1} + lr * g`` instead, the
-    TensorFlow form used by the FIRENET stability test). The perturbation lives in the image
-    domain, so the data perturbation ``A r`` lies in the range of ``A``.
+        v_{k+1} &= \gamma\, v_k + \mathrm{lr}\, g, \\
+        r_{k+1} &= r_k + v_{k+1}
+
+    (``nesterov=True`` uses :math:`r_{k+1} = r_k + \gamma\, v_{k+1} + \mathrm{lr}\, g` instead, the
+    TensorFlow form used by the FIRENET stability test), with :math:`\gamma` the ``momentum``
+    and :math:`\mathrm{lr}` the ``lr``. The perturbation lives in the image domain, so the data
+    perturbation :math:`A r` lies in the range of :math:`A`.
 
     The steps are not normalised: ``lr`` must suit the size of the gradient, and where the
     reconstructor is flat (a saturated network, a sharp memoriser) the ascent stalls; raise
     ``lr``, or use :func:`measurement_attack` with ``optimizer="pgd"``, whose steps have a
     fixed length.
 
-    When ``lam`` is smaller than ``||Psi o A||^2`` the objective is unbounded: ``r`` grows
-    without limit. Stop it with ``n_iter``, ``eps`` or ``max_diff``. Each sample of the
-    batch stops on its own: once ``||r|| >= eps`` (``r`` is then projected onto the ball
-    of radius ``eps``, so it never exceeds it) or ``||Psi(A(x + r)) - Psi(A x)|| >= max_diff``
-    (the first iterate that reaches it is kept), it is frozen.
+    When ``lam`` is smaller than :math:`\lVert \Psi \circ A \rVert^2` the objective is unbounded:
+    :math:`r` grows without limit. Stop it with ``n_iter``, ``eps`` or ``max_diff``. Each sample of
+    the batch stops on its own: once :math:`\lVert r \rVert` reaches ``eps`` (:math:`r` is then
+    projected onto the ball of radius ``eps``, so it never exceeds it) or
+    :math:`\lVert \Psi(A(x + r)) - \Psi(A x) \rVert` reaches ``max_diff`` (the first iterate that
+    reaches it is kept), it is frozen.
 
     Parameters
     ----------
     recon : callable
-        The reconstructor ``Psi``: a batch of measurements in, a batch of images out.
+        The reconstructor :math:`\Psi`: a batch of measurements in, a batch of images out.
     A : LinearOperator
         The forward operator.
     x : torch.Tensor, shape ``(B, *A.domain_shape)``
         The images to perturb (real, or complex for a complex-domain operator).
     lam : float
-        ``lambda >= 0``, the weight of the penalty on ``||r||``. It depends on the scale of
-        ``Psi`` (the paper used 0.001 to 20), so it must be given.
+        :math:`\lambda \ge 0`, the weight of the penalty on :math:`\lVert r \rVert`. It depends on
+        the scale of :math:`\Psi` (the paper used 0.001 to 20), so it must be given.
     lr : float
         Step size ``> 0``.
     momentum : float
-        Momentum ``gamma`` in ``[0, 1)``.
+        Momentum :math:`\gamma \in [0, 1)`.
     n_iter : int
         Most iterations (``>= 1``).
     eps : float or None
-        Stop a sample once ``||r||`` reaches this size.
+        Stop a sample once :math:`\lVert r \rVert` reaches this size.
     max_diff : float or None
         Stop a sample once its reconstruction moved by at least this much.
     init : {"rand", "randn", "ones", "zeros"} or torch.Tensor
@@ -128,7 +133,7 @@ def adversarial_perturbation(
         Use the Nesterov form of momentum.
     warm_start : AttackResult or None
         A previous result on the same ``x``: continue from its ``r`` and momentum (the
-        paper's runner calls the attack repeatedly to show ``r_1, r_2, ...``).
+        paper's runner calls the attack repeatedly to show :math:`r_1, r_2, \dots`).
     seed : int, torch.Generator or None
         Seed of the random start; drawn on the CPU, so every device gets the same start.
     progress : bool
@@ -138,9 +143,10 @@ def adversarial_perturbation(
     -------
     AttackResult
         ``e`` is ``r`` (shape of ``x``), ``y_adv = A(x + r)``, ``x_adv = Psi(y_adv)``;
-        ``history`` has rows for ``r_0, r_1, ...`` with keys ``norm_e`` (``||r||``),
-        ``norm_diff`` (``||Psi(A(x + r)) - Psi(A x)||``), ``ratio`` (their quotient) and
-        ``objective`` (``Q(r)``), each of shape ``(n_iterates, B)``.
+        ``history`` has rows for :math:`r_0, r_1, \dots` with keys ``norm_e``
+        (:math:`\lVert r \rVert`), ``norm_diff`` (:math:`\lVert \Psi(A(x + r)) - \Psi(A x) \rVert`),
+        ``ratio`` (their quotient) and ``objective`` (:math:`Q(r)`), each of shape
+        ``(n_iterates, B)``.
 
     Examples
     --------

@@ -119,29 +119,36 @@ class KernelSize:
 
 def kernel_size(A: LinearOperator, X: torch.Tensor, eta: float = 0.0, *, p: float | None = None,
                 rtol: float = 1e-5) -> KernelSize:
-    """Worst-case and average kernel size of a finite model class ``X`` with noise ``||e|| <= eta``.
+    r"""Worst-case and average kernel size of a finite model class ``X`` with noise :math:`\lVert e \rVert \le \eta`.
 
     No reconstruction method has worst-case error below ``worst / 2`` (Chapter 1).
 
-    **Worst case.** Two images ``x_i, x_j`` can produce the same measurement
-    ``y = A x_i + e = A x_j + e'`` with ``||e||, ||e'|| <= eta`` exactly when
-    ``||A(x_i - x_j)|| <= 2 eta`` (take ``y`` halfway). ``worst`` is the largest
-    ``||x_i - x_j||`` over these *feasible pairs*: the kernel size
-    ``sup {||x - x'|| : x, x' in X, ||A(x - x')|| <= 2 eta}`` of Gottschling et al. (2025), exact for
-    the finite class. For ``eta = 0`` the pairs differ by a kernel element.
+    **Worst case.** Two images :math:`x_i, x_j` can produce the same measurement
+    :math:`y = A x_i + e = A x_j + e'` with :math:`\lVert e \rVert, \lVert e' \rVert \le \eta` exactly
+    when :math:`\lVert A(x_i - x_j) \rVert \le 2 \eta` (take :math:`y` halfway). ``worst`` is the
+    largest :math:`\lVert x_i - x_j \rVert` over these *feasible pairs*: the kernel size
+    :math:`\sup \{\lVert x - x' \rVert : x, x' \in X,\ \lVert A(x - x') \rVert \le 2 \eta\}` of
+    Gottschling et al. (2025), exact for the finite class. For :math:`\eta = 0` the pairs differ by
+    a kernel element.
 
     **Average** (arXiv 2510.10229, algorithm of ``nm19000/AccuracyBounds``). Each image gives
-    a measurement ``y_k = A x_k`` with feasible set ``F_k = {i : ||A x_i - y_k|| <= eta}``
-    (see :func:`feasible_sets`); then::
+    a measurement :math:`y_k = A x_k` with feasible set
+    :math:`F_k = \{i : \lVert A x_i - y_k \rVert \le \eta\}` (see :func:`feasible_sets`); then
 
-        average = ( (1/B) sum_k (1/|F_k|^2) sum_{i, j in F_k} ||x_i - x_j||^p )^(1/p),
+    .. math::
 
-    the ``p``-mean distance of two independent draws from a feasible set, averaged over the
-    measurements. For ``eta = 0`` this is exactly ``(E_y E_{x, x' | y} ||x - x'||^p)^(1/p)``
-    for ``x`` uniform on ``X``, and every map ``Psi`` has
-    ``(mean_i ||Psi(A x_i) - x_i||^p)^(1/p) >= average / 2``.
+        \mathrm{average} = \Bigl( \frac{1}{B} \sum_k \frac{1}{|F_k|^2}
+            \sum_{i, j \in F_k} \lVert x_i - x_j \rVert^p \Bigr)^{1/p},
 
-    "Equal" means equal up to rounding: both tests allow ``rtol * max_k ||A x_k||`` of slack.
+    the :math:`p`-mean distance of two independent draws from a feasible set, averaged over the
+    measurements. For :math:`\eta = 0` this is exactly
+    :math:`\bigl(\mathbb{E}_y \mathbb{E}_{x, x' \mid y} \lVert x - x' \rVert^p\bigr)^{1/p}`
+    for :math:`x` uniform on :math:`X`, and every map :math:`\Psi` has
+    :math:`\bigl(\operatorname{mean}_i \lVert \Psi(A x_i) - x_i \rVert^p\bigr)^{1/p}
+    \ge \mathrm{average} / 2`.
+
+    "Equal" means equal up to rounding: both tests allow
+    :math:`\mathrm{rtol} \cdot \max_k \lVert A x_k \rVert` of slack.
 
     Parameters
     ----------
@@ -150,9 +157,9 @@ def kernel_size(A: LinearOperator, X: torch.Tensor, eta: float = 0.0, *, p: floa
     X : torch.Tensor, shape ``(B, *A.domain_shape)``
         The model class (e.g. phantoms, and the same phantoms plus kernel details).
     eta : float
-        Noise level ``>= 0``.
+        Noise level :math:`\eta \ge 0`.
     p : float or None
-        Order of the average, ``>= 1``; ``None`` means 2 (the root-mean-square, the bound
+        Order of the average, :math:`p \ge 1`; ``None`` means 2 (the root-mean-square, the bound
         for the mean squared error).
     rtol : float
         Relative slack for rounding, ``>= 0``.

@@ -83,7 +83,7 @@ def bpdn(A: LinearOperator, y: torch.Tensor, eta: float | torch.Tensor, W: Linea
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
     info : SolverInfo
         Only with ``return_info=True``.
 

@@ -62,7 +62,7 @@ def pinv(A: LinearOperator, y: torch.Tensor, *, n_iter: int = 100, tol: float = 
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
         Complex when ``A.H`` returns complex images (Fourier).
     info : SolverInfo
         Only with ``return_info=True``.
@@ -129,7 +129,7 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "a
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
         Complex when ``A.H`` returns complex images (Fourier).
     info : SolverInfo
         Only with ``return_info=True``.

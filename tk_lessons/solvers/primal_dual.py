@@ -54,30 +54,33 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
                    tau: float, sigma: float, theta: float = 1.0, n_iter: int, ergodic: bool = False,
                    v_init: Dual | None = None, norm: float | None = None,
                    callback: Callable | None = None, progress: bool = False) -> tuple[torch.Tensor, Dual]:
-    """Primal-dual hybrid gradient (Chambolle & Pock, 2011) for ``min_x f(K x) + g(x)``.
+    r"""Primal-dual hybrid gradient (Chambolle & Pock, 2011) for :math:`\min_x f(K x) + g(x)`.
 
-    Each iteration, with dual variable ``v`` and over-relaxed point ``x_bar``::
+    Each iteration, with dual variable :math:`v` and over-relaxed point :math:`\bar x`:
 
-        v     <- prox_{sigma f*}(v + sigma K x_bar)
-        x_new <- prox_{tau g}(x - tau K^H v)
-        x_bar <- x_new + theta (x_new - x)
+    .. math::
 
-    It converges (``theta = 1``) when ``tau * sigma * ||K||^2 <= 1``. The ergodic
-    averages of the iterates converge at rate ``O(1/n)`` in the primal-dual gap.
+        v &\leftarrow \operatorname{prox}_{\sigma f^*}(v + \sigma K \bar x), \\
+        x_{\mathrm{new}} &\leftarrow \operatorname{prox}_{\tau g}(x - \tau K^H v), \\
+        \bar x &\leftarrow x_{\mathrm{new}} + \theta\, (x_{\mathrm{new}} - x).
+
+    It converges (:math:`\theta = 1`) when :math:`\tau \sigma \lVert K \rVert^2 \le 1`. The ergodic
+    averages of the iterates converge at rate :math:`O(1/n)` in the primal-dual gap.
 
     Parameters
     ----------
     K : LinearOperator or (forward, adjoint) pair of callables
-        The linear map inside ``f``. ``forward(x)`` may return a tuple of tensors
-        (a stacked ``K = [K1; K2]``); then the dual variable is a tuple too and
+        The linear map inside :math:`f`. ``forward(x)`` may return a tuple of tensors
+        (a stacked :math:`K = [K_1; K_2]`); then the dual variable is a tuple too and
         ``adjoint`` must take that tuple.
     prox_tau_g : callable
-        ``prox_tau_g(u, tau)`` returns ``argmin_x g(x) + ||x - u||^2 / (2 tau)``.
+        ``prox_tau_g(u, tau)`` returns
+        :math:`\operatorname{argmin}_x g(x) + \lVert x - u \rVert^2 / (2 \tau)`.
     prox_sigma_fconj : callable
-        ``prox_sigma_fconj(w, sigma)`` returns the proximal map of ``sigma f*`` at ``w``
-        (by Moreau: ``w - sigma prox_{f / sigma}(w / sigma)``).
+        ``prox_sigma_fconj(w, sigma)`` returns the proximal map of :math:`\sigma f^*` at :math:`w`
+        (by Moreau: :math:`w - \sigma \operatorname{prox}_{f / \sigma}(w / \sigma)`).
     x_init : torch.Tensor, shape (B, ...)
-        Starting point. When ``x_init`` is real and ``K^H v`` complex (e.g. Fourier), the
+        Starting point. When ``x_init`` is real and :math:`K^H v` complex (e.g. Fourier), the
         real part is used: the adjoint for the real inner product on real images.
     tau, sigma : float > 0
         Primal and dual step sizes.
@@ -90,7 +93,7 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
     v_init : tensor or tuple, optional
         Starting dual variable; zeros (shaped like ``K x_init``) by default.
     norm : float, optional
-        ``||K||`` or an upper bound, for the step-size check. Default: ``K.norm()``
+        :math:`\lVert K \rVert` or an upper bound, for the step-size check. Default: ``K.norm()``
         for an operator, power iteration for callables.
     callback : callable, optional
         Called as ``callback(k, x, v)`` after each iteration (e.g. to record history).
@@ -106,8 +109,8 @@ def chambolle_pock(K: Linear, prox_tau_g: Callable, prox_sigma_fconj: Callable, 
 
     Examples
     --------
-    Project ``u`` onto the box ``[0, 1]``: ``f = 0`` (so ``f*`` forces ``v = 0``),
-    ``g`` the box indicator plus ``||x - u||^2 / 2``.
+    Project :math:`u` onto the box :math:`[0, 1]`: :math:`f = 0` (so :math:`f^*` forces :math:`v = 0`),
+    :math:`g` the box indicator plus :math:`\lVert x - u \rVert^2 / 2`.
 
     >>> import torch
     >>> from tk_lessons.operators import Identity

@@ -119,20 +119,25 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
           adaptive_restart: bool = False,
           real: bool = False, weights: torch.Tensor | None = None, progress: bool = False,
           return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
-    """ℓ1-regularised reconstruction by FISTA (Beck & Teboulle, 2009).
+    r"""ℓ1-regularised reconstruction by FISTA (Beck & Teboulle, 2009).
 
-    Minimises, for each item of the batch::
+    Minimises, for each item of the batch,
 
-        ½ ||A W^H c - y||² + lam sum_i w_i |c_i|
+    .. math::
 
-    over coefficients ``c`` and returns the image ``x = W^H c``. FISTA is proximal gradient
-    descent plus momentum::
+        \tfrac12 \lVert A W^H c - y \rVert^2 + \lambda \sum_i w_i |c_i|
 
-        c_{k+1} = soft(z_k - s W A^H (A W^H z_k - y), s lam w)
-        t_{k+1} = (1 + sqrt(1 + 4 t_k²)) / 2
-        z_{k+1} = c_{k+1} + (t_k - 1) / t_{k+1} (c_{k+1} - c_k)
+    over coefficients :math:`c` and returns the image :math:`x = W^H c`. FISTA is proximal
+    gradient descent plus momentum:
 
-    with ``t_0 = 1``, ``z_0 = c_0 = W x_init``; the objective gap decays like ``O(1/k²)``.
+    .. math::
+
+        c_{k+1} &= \operatorname{soft}\bigl(z_k - s W A^H (A W^H z_k - y),\ s \lambda w\bigr), \\
+        t_{k+1} &= \bigl(1 + \sqrt{1 + 4 t_k^2}\bigr) / 2, \\
+        z_{k+1} &= c_{k+1} + \frac{t_k - 1}{t_{k+1}} (c_{k+1} - c_k)
+
+    with :math:`t_0 = 1`, :math:`z_0 = c_0 = W x_{\mathrm{init}}`; the objective gap decays like
+    :math:`O(1/k^2)`.
 
     Parameters
     ----------
@@ -143,8 +148,8 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
     lam : float >= 0
         Weight of the ℓ1 term.
     W : LinearOperator, optional
-        Sparsifying transform on A's domain with ``W^H W = I`` (``W.isometry``, e.g. a
-        :class:`~tk_lessons.operators.Wavelet`); None means sparsity in the pixels (``W = I``).
+        Sparsifying transform on A's domain with :math:`W^H W = I` (``W.isometry``, e.g. a
+        :class:`~tk_lessons.operators.Wavelet`); None means sparsity in the pixels (:math:`W = I`).
         Any other ``W`` raises ``ValueError``: use :func:`~tk_lessons.solvers.bpdn` for the
         analysis form.
     x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
@@ -152,8 +157,9 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
     n_iter : int
         Number of iterations (all of them are run).
     step : float, optional
-        Step size ``s``; default ``1 / ||A||²`` (from ``A.norm()``; ``||A W^H|| = ||A||`` for
-        orthonormal ``W``). Steps above ``1 / ||A||²`` warn; steps above ``2 / ||A||²`` are an error.
+        Step size :math:`s`; default :math:`1 / \lVert A \rVert^2` (from ``A.norm()``;
+        :math:`\lVert A W^H \rVert = \lVert A \rVert` for orthonormal :math:`W`). Steps above
+        :math:`1 / \lVert A \rVert^2` warn; steps above :math:`2 / \lVert A \rVert^2` are an error.
     adaptive_restart : bool
         Adaptive restart (O'Donoghue & Candès, 2015): drop the momentum of an item whenever
         its step goes uphill. Often much faster on well-conditioned problems.
@@ -162,19 +168,19 @@ def fista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | No
         gradient with respect to a real ``x``), so ``x`` is real even for Fourier data.
         ``W`` must then be a real transform (wavelets are).
     weights : torch.Tensor, optional
-        Non-negative weights ``w`` broadcasting against ``c`` (shape ``(B, *A.domain_shape)``),
+        Non-negative weights :math:`w` broadcasting against :math:`c` (shape ``(B, *A.domain_shape)``),
         e.g. per wavelet level; default all ones.
     progress : bool
         Show a progress bar.
     return_info : bool
-        Also return a :class:`SolverInfo` with the objective and ``||Ax - y||`` per iteration
-        (costs one extra ``A`` per iteration).
+        Also return a :class:`SolverInfo` with the objective and :math:`\lVert A x - y \rVert` per
+        iteration (costs one extra ``A`` per iteration).
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
-        The image ``W^H c``. It is complex for Fourier operators (whose adjoint returns
-        complex images) unless ``real=True``: take ``x.real`` or ``x.abs()`` to display it.
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
+        The image :math:`W^H c`. It is complex for Fourier operators (whose adjoint returns
+        complex images) unless ``real=True``: take ``x_rec.real`` or ``x_rec.abs()`` to display it.
     info : SolverInfo
         Only with ``return_info=True``.
 
@@ -198,16 +204,19 @@ def ista(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | Non
          x_init: torch.Tensor | None = None, n_iter: int = 200, step: float | None = None, real: bool = False,
          weights: torch.Tensor | None = None, progress: bool = False,
          return_info: bool = False) -> torch.Tensor | tuple[torch.Tensor, SolverInfo]:
-    """ℓ1-regularised reconstruction by ISTA (proximal gradient descent without momentum).
+    r"""ℓ1-regularised reconstruction by ISTA (proximal gradient descent without momentum).
 
-    Minimises, for each item of the batch::
+    Minimises, for each item of the batch,
 
-        ½ ||A W^H c - y||² + lam sum_i w_i |c_i|
+    .. math::
 
-    by ``c_{k+1} = soft(c_k - s W A^H (A W^H c_k - y), s lam w)`` and returns ``x = W^H c``.
-    With ``s <= 1 / ||A||²`` the objective decreases at every iteration (the gap like
-    ``O(1/k)``); :func:`fista` is the accelerated version. The parameters and the returned
-    values are those of :func:`fista` (steps up to ``2 / ||A||²`` are allowed here).
+        \tfrac12 \lVert A W^H c - y \rVert^2 + \lambda \sum_i w_i |c_i|
+
+    by :math:`c_{k+1} = \operatorname{soft}(c_k - s W A^H (A W^H c_k - y),\ s \lambda w)` and
+    returns :math:`x = W^H c`. With :math:`s \le 1 / \lVert A \rVert^2` the objective decreases at
+    every iteration (the gap like :math:`O(1/k)`); :func:`fista` is the accelerated version. The
+    parameters and the returned values are those of :func:`fista` (steps up to
+    :math:`2 / \lVert A \rVert^2` are allowed here).
 
     Examples
     --------

@@ -33,28 +33,32 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
             return_iterates: bool = False, progress: bool = False, return_info: bool = False):
     r"""FIRENET: restarted ergodic primal-dual iterations for the weighted square-root LASSO.
 
-    Minimises, for each item of the batch, over the coefficients ``c = W x``
+    Minimises, for each item of the batch, over the coefficients :math:`c = W x`
 
     .. math:: \lambda \|c\|_{1,w} + \|A W^H c - y\|_2
 
     (no ½: the data term is the norm), as in the FIRENET code (``cp_expo_sr_lasso.m``).
-    With ``B = A W^H``, ``L >= ||B|| = ||A||`` and ``eps_0 = ||y||``, restart ``k = 1..n`` does::
+    With :math:`B = A W^H`, :math:`L \ge \lVert B \rVert = \lVert A \rVert` and
+    :math:`\varepsilon_0 = \lVert y \rVert`, restart :math:`k = 1, \dots, n` does
 
-        eps_k  = (delta + eps_{k-1}) / e
-        beta_k = eps_k / (2 L);   alpha_k = 1 / (beta_k p)
-        psi    = INNER(alpha_k y, alpha_k psi) / alpha_k
+    .. math::
 
-    where ``INNER(y', c0)`` runs ``p`` Chambolle–Pock steps from ``(c0, d = 0)``,
-    ``c+ = soft(c - tau B^H d, tau lam w)``, ``d = proj_ball(d + sigma (B(2 c+ - c) - y'))``,
-    and returns the average of the ``p`` new iterates (the ergodic mean). The problem is
-    1-homogeneous, so the rescaled problem has the solution ``alpha_k c*``; the rescaling
-    sets the primal/dual balance to the accuracy ``eps_k`` aimed at, which makes the error
-    fall like ``e^{-k}`` (under a robust null space property in levels) until ``eps_k``
-    reaches ``delta`` or the noise/sparsity floor.
+        \varepsilon_k &= (\delta + \varepsilon_{k-1}) / e, \\
+        \beta_k &= \varepsilon_k / (2 L), \qquad \alpha_k = 1 / (\beta_k p), \\
+        \psi &= \mathrm{INNER}(\alpha_k y, \alpha_k \psi) / \alpha_k,
+
+    where :math:`\mathrm{INNER}(y', c_0)` runs :math:`p` Chambolle–Pock steps from
+    :math:`(c_0, d = 0)`, :math:`c^+ = \operatorname{soft}(c - \tau B^H d,\ \tau \lambda w)`,
+    :math:`d = \operatorname{proj}_{\mathrm{ball}}\bigl(d + \sigma (B(2 c^+ - c) - y')\bigr)`,
+    and returns the average of the :math:`p` new iterates (the ergodic mean). The problem is
+    1-homogeneous, so the rescaled problem has the solution :math:`\alpha_k c^*`; the rescaling
+    sets the primal/dual balance to the accuracy :math:`\varepsilon_k` aimed at, which makes the
+    error fall like :math:`e^{-k}` (under a robust null space property in levels) until
+    :math:`\varepsilon_k` reaches :math:`\delta` or the noise/sparsity floor.
 
     The schedule does not adapt: if ``n_inner`` is too small for the problem's sharpness (small
-    ``lam``, a signal that is not sparse), ``eps_k`` falls faster than the error and the
-    iterates freeze above the floor. Increase ``n_inner`` then.
+    ``lam``, a signal that is not sparse), :math:`\varepsilon_k` falls faster than the error and
+    the iterates freeze above the floor. Increase ``n_inner`` then.
 
     Parameters
     ----------
@@ -70,35 +74,36 @@ def firenet(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator | 
         Non-negative ℓ1 weights on the coefficients, shape ``A.domain_shape`` (or
         broadcasting to the batch), e.g. :func:`level_weights`. Default: ones.
     n_outer : int >= 1
-        Number ``n`` of restarts (outer iterations).
+        Number :math:`n` of restarts (outer iterations).
     n_inner : int >= 1
-        Number ``p`` of primal-dual steps per restart. The depth is ``n_outer * n_inner``.
+        Number :math:`p` of primal-dual steps per restart. The depth is ``n_outer * n_inner``.
     L : float, optional
-        Upper bound of ``||A||`` used by the schedule; default ``||A||`` (``A.norm()``).
+        Upper bound of :math:`\lVert A \rVert` used by the schedule; default :math:`\lVert A \rVert`
+        (``A.norm()``).
     tau, sigma : float > 0, optional
-        Step sizes, ``tau * sigma * ||A||^2 <= 1``; default ``tau = sigma = 1 / L``
+        Step sizes, :math:`\tau \sigma \lVert A \rVert^2 \le 1`; default :math:`\tau = \sigma = 1 / L`
         (the paper: 1 and 1 with ``L = 1``).
     delta : float >= 0
-        Floor of the schedule ``eps_k`` (the paper: 1e-9).
+        Floor of the schedule :math:`\varepsilon_k` (the paper: 1e-9).
     eps0 : float > 0, optional
-        Initial accuracy ``eps_0``; default ``||y||`` per item.
+        Initial accuracy :math:`\varepsilon_0`; default :math:`\lVert y \rVert` per item.
     x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Starting image (default zeros).
     real : bool
-        Restrict ``x`` to real values (adjoint ``Re(B^H d)``).
+        Restrict ``x`` to real values (adjoint :math:`\operatorname{Re}(B^H d)`).
     return_iterates : bool
-        Also return the list of the ``n_outer`` images ``W^H psi_k`` after each restart
-        (the convergence in depth; the last one is ``x``).
+        Also return the list of the ``n_outer`` images :math:`W^H \psi_k` after each restart
+        (the convergence in depth; the last one is ``x_rec``).
     progress : bool
         Progress bar over the restarts.
     return_info : bool
         Also return a :class:`SolverInfo` with the objective and residual after each
-        restart, and ``extra["epsilon"]``: ``eps_k`` (largest over the batch).
+        restart, and ``extra["epsilon"]``: :math:`\varepsilon_k` (largest over the batch).
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
-        The reconstruction ``W^H psi``; complex when ``A.H`` returns complex values and
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
+        The reconstruction :math:`W^H \psi`; complex when ``A.H`` returns complex values and
         ``real`` is False.
     iterates : list of torch.Tensor
         Only with ``return_iterates=True``.

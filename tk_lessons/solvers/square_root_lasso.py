@@ -39,17 +39,22 @@ def sqrt_lasso(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator
 
     (no ½ on the data term: it is the norm, not its square). With an orthonormal ``W``
     (a :class:`~tk_lessons.operators.Wavelet`) the problem is solved in the coefficients
-    ``c = W x``, i.e. ``lam ||c||_{1,w} + ||A W^H c - y||_2``, and ``x = W^H c`` is returned;
-    with ``W=None`` it is pixel ℓ1. Writing ``B = A W^H``, one step is (Chambolle & Pock 2011,
-    with θ = 1)::
+    :math:`c = W x`, i.e. :math:`\lambda \lVert c \rVert_{1,w} + \lVert A W^H c - y \rVert_2`, and
+    :math:`x = W^H c` is returned; with ``W=None`` it is pixel ℓ1. Writing :math:`B = A W^H`, one
+    step is (Chambolle & Pock 2011, with :math:`\theta = 1`):
 
-        c+ = soft(c - tau B^H d, tau lam w)           # prox of tau lam ||.||_{1,w}
-        d  = proj_ball(d + sigma (B(2 c+ - c) - y))   # prox of sigma f*, f = ||. - y||_2
-        c  = c+
+    .. math::
 
-    ``soft`` shrinks the modulus and keeps the phase (complex data), and ``proj_ball`` is the
-    projection onto the unit ℓ2 ball: the conjugate of ``||.||_2`` is the indicator of that
-    ball. It converges when ``tau sigma ||A||^2 <= 1``.
+        c^+ &= \operatorname{soft}(c - \tau B^H d,\ \tau \lambda w)
+            \qquad \text{(prox of } \tau \lambda \lVert \cdot \rVert_{1,w}\text{)}, \\
+        d &= \operatorname{proj}_{\mathrm{ball}}\bigl(d + \sigma (B(2 c^+ - c) - y)\bigr)
+            \qquad \text{(prox of } \sigma f^*,\ f = \lVert \cdot - y \rVert_2\text{)}, \\
+        c &= c^+.
+
+    :math:`\operatorname{soft}` shrinks the modulus and keeps the phase (complex data), and
+    :math:`\operatorname{proj}_{\mathrm{ball}}` is the projection onto the unit ℓ2 ball: the
+    conjugate of :math:`\lVert \cdot \rVert_2` is the indicator of that ball. It converges when
+    :math:`\tau \sigma \lVert A \rVert^2 \le 1`.
 
     Parameters
     ----------
@@ -60,7 +65,7 @@ def sqrt_lasso(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator
     lam : float >= 0
         Weight of the ℓ1 term.
     W : LinearOperator, optional
-        Orthonormal sparsifying transform on ``A``'s domain (``W^H W = I``), usually a
+        Orthonormal sparsifying transform on ``A``'s domain (:math:`W^H W = I`), usually a
         ``Wavelet``. Default: none (ℓ1 of the pixels).
     weights : torch.Tensor, optional
         Non-negative weights ``w`` of the ℓ1 norm, on the coefficients; shape
@@ -69,26 +74,27 @@ def sqrt_lasso(A: LinearOperator, y: torch.Tensor, lam: float, W: LinearOperator
     n_iter : int >= 1
         Number of iterations.
     tau, sigma : float > 0, optional
-        Primal and dual step sizes, with ``tau * sigma * ||A||^2 <= 1``; if only one is
-        given the other fills the condition. Default, per item: ``tau = ||y|| / ||A||``,
-        ``sigma = 1 / (||y|| ||A||)``. The problem is 1-homogeneous in ``y`` (``x`` scales
-        with ``y``, the dual ``d`` stays in the unit ball), so this balance makes the
-        iterates independent of the scale of ``y``; ``tau = sigma = 1 / ||A||`` is the same
-        method and is only as fast when ``||y|| ~ 1``. FIRENET balances by rescaling ``y``.
+        Primal and dual step sizes, with :math:`\tau \sigma \lVert A \rVert^2 \le 1`; if only one
+        is given the other fills the condition. Default, per item:
+        :math:`\tau = \lVert y \rVert / \lVert A \rVert`, :math:`\sigma = 1 / (\lVert y \rVert \lVert A \rVert)`. The problem is 1-homogeneous in
+        :math:`y` (:math:`x` scales with :math:`y`, the dual :math:`d` stays in the unit ball), so
+        this balance makes the iterates independent of the scale of :math:`y`;
+        :math:`\tau = \sigma = 1 / \lVert A \rVert` is the same method and is only as fast when
+        :math:`\lVert y \rVert \approx 1`. FIRENET balances by rescaling :math:`y`.
     x_init : torch.Tensor, shape ``(B, *A.domain_shape)``, optional
         Starting image (default zeros).
     real : bool
         Restrict ``x`` to real values (e.g. real images from Fourier data): the adjoint
-        becomes ``Re(B^H d)``, the adjoint for the real inner product.
+        becomes :math:`\operatorname{Re}(B^H d)`, the adjoint for the real inner product.
     progress : bool
         Show a progress bar.
     return_info : bool
-        Also return a :class:`SolverInfo` with the objective and residual ``||A x - y||``
-        after every iteration.
+        Also return a :class:`SolverInfo` with the objective and residual
+        :math:`\lVert A x - y \rVert` after every iteration.
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
         The reconstruction; complex when ``A.H`` returns complex values (Fourier) and
         ``real`` is False.
     info : SolverInfo

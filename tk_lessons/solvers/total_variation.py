@@ -162,7 +162,7 @@ def tv(A: LinearOperator, y: torch.Tensor, lam: float, *, method: str = "auto", 
 
     Returns
     -------
-    x : torch.Tensor, shape ``(B, *A.domain_shape)``
+    x_rec : torch.Tensor, shape ``(B, *A.domain_shape)``
         Real, or complex when ``real=False`` and the operator's domain is complex.
     info : SolverInfo
         Only with ``return_info=True``.
