@@ -39,7 +39,7 @@ name                  meaning
 ``trials``            number of random draws
 ``tol``               relative tolerance
 ``size``              grid size: an int (square image, signal length) or a tuple
-``n``                 number of samples to generate; datasets and generators take (n, size)
+``n``                 number of samples to generate; datasets and generators take (n, size) (a matrix dimension in GaussianMatrix(m, n), as in the papers)
 ``x_shape``           tensor shape of one input sample (no batch axis)
 ``domain_shape``      tensor shape of one sample of an operator's domain (no batch axis)
 ``range_shape``       tensor shape of one sample of an operator's range (no batch axis)
@@ -50,8 +50,8 @@ name                  meaning
 ``return_info``       also return a SolverInfo
 ``lr``                learning rate, the step of an optimiser-driven attack or of training
 ``step``              step size of a proximal-gradient method
-``tau``               primal step of a primal-dual method
-``sigma``             dual step of a primal-dual method
+``tau``               primal step of a primal-dual method (in the kernel tools: the gain threshold of the approximate kernel, Chapter 1)
+``sigma``             dual step of a primal-dual method (in Blur and ssim: the width of a Gaussian)
 ``weights``           per-coefficient weights of an l1 term
 ``mask``              boolean sampling mask
 ``rate``              sampling rate in (0, 1]

@@ -31,17 +31,17 @@ def _check_ordering(ordering: str) -> None:
         raise ValueError(f"ordering must be 'sequency' or 'natural', got {ordering!r}")
 
 
-def sequency_permutation(n: int) -> torch.Tensor:
-    """Natural-order index of the Walsh function with sequency ``s = 0, ..., n - 1``.
+def sequency_permutation(size: int) -> torch.Tensor:
+    """Natural-order index of the Walsh function with sequency ``s = 0, ..., size - 1``.
 
     Parameters
     ----------
-    n : int
-        A power of two.
+    size : int
+        Length of the transform, a power of two.
 
     Returns
     -------
-    torch.Tensor of int64, shape (n,)
+    torch.Tensor of int64, shape (size,)
         ``perm[s]`` is the row of the natural-order Hadamard matrix that has ``s``
         sign changes: the bit reversal of the Gray code of ``s``.
 
@@ -50,9 +50,9 @@ def sequency_permutation(n: int) -> torch.Tensor:
     >>> sequency_permutation(8).tolist()
     [0, 4, 6, 2, 3, 7, 5, 1]
     """
-    _check_power_of_two("n", n)
-    bits = n.bit_length() - 1
-    s = torch.arange(n)
+    _check_power_of_two("size", size)
+    bits = size.bit_length() - 1
+    s = torch.arange(size)
     gray = s ^ (s >> 1)
     reversed_ = torch.zeros_like(gray)
     for b in range(bits):
