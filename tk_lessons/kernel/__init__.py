@@ -18,9 +18,12 @@ Examples
 >>> import torch
 >>> from tk_lessons import kernel
 >>> from tk_lessons.operators import MatrixOperator
->>> A = MatrixOperator(torch.tensor([[1.0, 1.0]], dtype=torch.float64))
->>> kernel.project(A, torch.tensor([[2.0, 0.0]], dtype=torch.float64))
-tensor([[ 1., -1.]], dtype=torch.float64)
+>>> A = MatrixOperator(torch.tensor([[1.0, 0.0], [0.0, 1e-3]], dtype=torch.float64))
+>>> A_kernel = kernel.approximate(A, 0.01)   # A is invertible, but barely sees e_2
+>>> A_kernel.singular_values
+tensor([0.0010], dtype=torch.float64)
+>>> A_kernel.basis.squeeze(1).abs()
+tensor([0., 1.], dtype=torch.float64)
 """
 
 from .approximation import ApproximateKernel, approximate
