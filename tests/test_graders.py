@@ -222,8 +222,10 @@ def _otter_run(cmd: list[str], cwd: Path, env: dict, results: Path, *, timeout: 
     then 600 s of nothing). The guide's loop in book/instructors.md judges a run by its
     results.json for the same reason. A run that writes nothing still fails here.
     """
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    log_file = results.parent / "otter-run.log"   # a file, not a pipe: nothing blocks unread
+    with open(log_file, "w") as log_out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log_out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     start, written = time.monotonic(), None
     while proc.poll() is None:
         now = time.monotonic()
@@ -233,7 +235,8 @@ def _otter_run(cmd: list[str], cwd: Path, env: dict, results: Path, *, timeout: 
             os.killpg(proc.pid, signal.SIGKILL)
             break
         time.sleep(0.5)
-    log = proc.communicate()[0]
+    proc.wait()
+    log = log_file.read_text(errors="replace")
     if proc.returncode != 0 and results.is_file():
         print(f"otter run wrote {results} but did not exit within {grace} s; stopped it")
         return

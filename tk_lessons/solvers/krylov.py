@@ -148,7 +148,6 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
     _validate.flag("return_info", return_info)
     split = _split if image else (lambda out: (out, None))
 
-    tiny = torch.finfo(b.real.dtype).tiny
     if x_init is None:
         x, r, x_image = torch.zeros_like(b), b, None
     else:
@@ -163,7 +162,6 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
         if image and x_image is None:
             x_image = torch.zeros_like(r_image)        # L 0
         r_Mr = _batch.inner(r, Mp)
-        Mr = Mp
     rr = _batch.inner(r, r)
     info = SolverInfo() if return_info else None
     active = torch.ones_like(rr, dtype=torch.bool)
@@ -178,19 +176,19 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
         if method == "cg":
             Mp, p_image = split(apply(p))
             # alpha = |r|^2 / <p, M p>; stopped samples get alpha = 0 and so keep their x
-            alpha = torch.where(active, rr / torch.clamp(_batch.inner(p, Mp), min=tiny), torch.zeros_like(rr))
+            alpha = _ratio(rr, _batch.inner(p, Mp), active)
             x = _step(x, alpha, p)
-            x_image = _carry(x_image, alpha, p_image, x)
+            x_image = _carry(x_image, alpha, p_image)
             r = _step(r, -alpha, Mp)
             rr_new = _batch.inner(r, r)
-            beta = torch.where(active, rr_new / torch.clamp(rr, min=tiny), torch.zeros_like(rr))
+            beta = _ratio(rr_new, rr, active)
             p = _step(r, beta, p)
             rr = rr_new
         else:
             # alpha = <r, M r> / |M p|^2 minimises |b - M(x + alpha p)|
             alpha = _ratio(r_Mr, _batch.inner(Mp, Mp), active)
             x = _step(x, alpha, p)
-            x_image = _carry(x_image, alpha, p_image, x)
+            x_image = _carry(x_image, alpha, p_image)
             r = _step(r, -alpha, Mp)
             Mr, r_image = split(apply(r))
             r_Mr_new = _batch.inner(r, Mr)
@@ -213,8 +211,8 @@ def cg(apply: Callable, b: torch.Tensor, *, x_init: torch.Tensor | None = None, 
     return (out, info) if return_info else out
 
 
-def _carry(x_image: torch.Tensor | None, alpha: torch.Tensor, p_image: torch.Tensor | None,
-           x: torch.Tensor) -> torch.Tensor | None:
+def _carry(x_image: torch.Tensor | None, alpha: torch.Tensor,
+           p_image: torch.Tensor | None) -> torch.Tensor | None:
     """``L x`` after the step ``x + alpha p``: starts at ``L 0 = 0`` when ``L`` first shows up."""
     if p_image is None:
         return None
