@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import torch
 from torch import nn
 
-from .. import metrics
+from .. import _validate, metrics
 from ..networks import PostProcessing, evaluate as evaluate_noisy
 from ..operators import LinearOperator, SubsampledFourier, Wavelet
 from ..solvers import fista, tv
@@ -27,8 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover - the recipes import this module
     from .recipes import Recipe
 
 __all__ = ["predict", "scores", "classical", "tuned_classical", "versus_classical", "detail_fraction",
-           "against_tv", "tumour_test", "hallucination_test", "rate_test", "TV_LAMS", "L1_LAMS"]
+           "against_tv", "tumour_test", "hallucination_test", "rate_test", "METHODS", "TV_LAMS",
+           "L1_LAMS"]
 
+#: The classical methods a model is compared with: TV for images, ℓ1-wavelets for signals.
+METHODS = ("tv", "l1")
 #: The grids of weights ``lam`` searched for TV and for ℓ1-wavelets.
 TV_LAMS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 L1_LAMS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
@@ -48,6 +51,10 @@ def predict(model: nn.Module, A: LinearOperator, X: torch.Tensor, batch_size: in
     >>> predict(torch.nn.Identity(), Identity((1, 4)), torch.ones(3, 1, 4)).shape
     torch.Size([3, 1, 4])
     """
+    _validate.function("model", model, "a torch.nn.Module")
+    _validate.operator("A", A)
+    _validate.tensor("X", X)
+    batch_size = _validate.positive_int("batch_size", batch_size)
     model.eval()
     device = next(iter(model.parameters()), torch.empty(0)).device
     out = [model(A(X[i:i + batch_size].to(device))).cpu() for i in range(0, X.shape[0], batch_size)]
@@ -70,6 +77,7 @@ def scores(prefix: str, x_rec: torch.Tensor, x: torch.Tensor) -> dict[str, float
 
 def classical(method: str, A: LinearOperator, y: torch.Tensor, lam: float, n_iter: int) -> torch.Tensor:
     """TV (``method="tv"``, images) or ℓ1-db4 wavelets (``"l1"``, signals) reconstruction, real."""
+    _validate.choice("method", method, METHODS)
     if method == "tv":
         return tv(A, y, lam, n_iter=n_iter, real=True)
     return fista(A, y, lam, Wavelet(A.domain_shape[1:], "db4"), n_iter=n_iter, real=True)
@@ -82,6 +90,7 @@ def tuned_classical(method: str, A: LinearOperator, val: torch.Tensor, test: tor
     The grid search makes the comparison fair: the network was tuned on data too. Returns
     ``(lam, reconstructions of test)``; ``quick`` searches two weights with 5 iterations.
     """
+    _validate.choice("method", method, METHODS)
     grid = TV_LAMS if method == "tv" else L1_LAMS
     lams = grid[1:3] if quick else grid
     n_iter = 5 if quick else 300
@@ -114,6 +123,12 @@ def detail_fraction(x_rec: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> fl
     >>> detail_fraction(torch.tensor([[1.0, 1.0]]), torch.tensor([[1.0, 0.0]]), z)
     0.5
     """
+    for name, t in (("x_rec", x_rec), ("x", x), ("z", z)):
+        _validate.tensor(name, t)
+        if t.shape != z.shape:
+            raise ValueError(f"{name} must have the shape of z, {tuple(z.shape)}, got {tuple(t.shape)}")
+    if not bool(z.any()):
+        raise ValueError("z must be a nonzero detail, got all zeros")
     return float(((x_rec - x) * z).sum() / (z * z).sum())
 
 
