@@ -129,3 +129,8 @@ def test_sums_need_matching_shapes():
     assert Blur(6, 1.0).__add__(3.0) is NotImplemented
     with pytest.raises(TypeError):
         Blur(6, 1.0) + 3.0
+
+
+def test_sum_rejects_what_is_not_an_operator():
+    with pytest.raises(TypeError, match="right must be a LinearOperator, got str"):
+        SumOperator(Identity((2, 3)), "B")

@@ -318,6 +318,9 @@ class SumOperator(LinearOperator):
     """
 
     def __init__(self, left: LinearOperator, right: LinearOperator) -> None:
+        for name, op in (("left", left), ("right", right)):
+            if not isinstance(op, LinearOperator):
+                raise TypeError(f"{name} must be a LinearOperator, got {type(op).__name__}")
         if left.domain_shape != right.domain_shape or left.range_shape != right.range_shape:
             raise ValueError(
                 f"cannot add operators of shapes {left.domain_shape} -> {left.range_shape} and "
