@@ -11,7 +11,13 @@ the objects the course builds on that fact:
 * :func:`kernel_size` and :func:`feasible_sets` (:mod:`.sizes`): worst-case and average
   kernel sizes of a finite set of images, the accuracy limit of *every* method;
 * :func:`chebyshev_centre` (:mod:`.chebyshev`): the centre of the smallest ball around a
-  finite set, the optimal reconstruction of a finite feasible set.
+  finite set, the optimal reconstruction of a finite feasible set;
+* :func:`detail_transfer`, :func:`transferred_fraction` and :func:`transfer_map`
+  (:mod:`.transfer`): how much of one image's kernel detail a reconstruction of another
+  image with the same data carries (Chapter 6);
+* :func:`feasible_set_map`, :func:`optimal_error` and :func:`map_error`
+  (:mod:`.optimal_maps`): maps that answer from the feasible set (the Chebyshev-centre map is
+  optimal), the optimal worst-case error, and any map's worst-case and mean error (Chapter 5).
 
 Examples
 --------
@@ -28,10 +34,14 @@ tensor([0., 1.], dtype=torch.float64)
 
 from .approximation import ApproximateKernel, approximate
 from .chebyshev import chebyshev_centre
+from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
 from .projection import component, project
 from .sizes import KernelSize, feasible_sets, kernel_size
+from .transfer import DetailTransfer, detail_transfer, transfer_map, transferred_fraction
 
 __all__ = [
     "project", "component", "approximate", "ApproximateKernel", "kernel_size", "KernelSize",
-    "feasible_sets", "chebyshev_centre",
+    "feasible_sets", "chebyshev_centre", "detail_transfer", "DetailTransfer", "transfer_map",
+    "transferred_fraction", "feasible_set_map", "FeasibleSetMap", "map_error", "MapError",
+    "optimal_error",
 ]
