@@ -152,6 +152,8 @@ SPECIFIC: dict[str, str] = {
     "distances": "pairwise distances ||x_i - x_j||",
     "feasible": "which pairs can produce the same measurement",
     "p": "order of an average",
+    "per_image": "the error of a map on each image of a finite class",
+    "rule": "which point of a feasible set a map returns (centre, mean, first, farthest)",
     "points": "points whose Chebyshev centre is sought",
     "ridge": "ridge (Tikhonov) parameter of a least-squares solve",
     "singular_values": "singular values ||A v_j||, ascending",
@@ -354,4 +356,5 @@ SPECIFIC: dict[str, str] = {
     "x2": "a second image",
     "x_ood": "an out-of-distribution image",
     "x_tik": "the student's Tikhonov reconstruction",
+    "lipschitz": "a Lipschitz constant, or a certified lower bound on one",
 }

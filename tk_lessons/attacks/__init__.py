@@ -12,6 +12,8 @@ touch its parameters' gradients.
   figure.
 * :func:`kernel_pair`, :func:`false_positive_negative`: two images with (almost) the same
   data, and the perturbations that turn one reconstruction into the other.
+* :func:`two_images`, :class:`LineTikhonov`: the two-image bound of Chapter 7 and a
+  family of maps with a known Lipschitz constant along a pair.
 * :func:`random_noise_test`, :func:`ball_test`: failure rates under random perturbations.
 * :func:`local_lipschitz`, :func:`lipschitz_lower_bound`, :func:`jacobian_norm`: local
   Lipschitz constants: a ratio, a certified lower bound, the infinitesimal one.
@@ -26,10 +28,12 @@ from .measurement import measurement_attack
 from .noise import NoiseTest, ball_test, random_noise_test
 from .perturbation import adversarial_perturbation
 from .result import AttackResult
+from .two_images import LineTikhonov, TwoImages, two_images
 
 __all__ = [
     "AttackResult", "adversarial_perturbation", "measurement_attack",
     "KernelPair", "kernel_pair", "FalsePositiveNegative", "false_positive_negative",
     "NoiseTest", "random_noise_test", "ball_test",
     "local_lipschitz", "lipschitz_lower_bound", "jacobian_norm",
+    "TwoImages", "two_images", "LineTikhonov",
 ]
