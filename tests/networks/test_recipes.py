@@ -10,10 +10,11 @@ from tk_lessons.zoo import recipes, retrain
 from tk_lessons.zoo.__main__ import main
 
 ISSUE_MODELS = ["unet_radial64", "itnet_radial64_nonoise", "itnet_radial64_lownoise", "itnet_radial64_highnoise",
-                "unet1d_tumour", "unet_fourier_halluc", "fbpunet_radon_halluc", "unet_cartesian_rate"]
+                "unet1d_tumour", "unet_fourier_halluc", "fbpunet_radon_halluc", "unet_cartesian_rate",
+                "unet_hadamard_halluc"]          # the last for chapter 6 (issue 14)
 
 
-def test_the_eight_models_of_the_issue_have_recipes():
+def test_the_models_of_the_issues_have_recipes():
     assert list(recipes.RECIPES) == ISSUE_MODELS
 
 
@@ -45,6 +46,20 @@ def test_recipe_data_are_as_described():
     A = zoo.build(h.spec)[0]
     z = h.extra["kernel_detail"]
     assert not z.is_complex() and float(A(z).abs().norm()) < 1e-5 * float(z.norm())
+    assert torch.allclose(h.train[h.extra["index"]], h.extra["x_clean"][0] + z[0])
+
+
+def test_the_hadamard_detail_is_exactly_in_the_kernel():
+    h = recipes.RECIPES["unet_hadamard_halluc"](quick=True)
+    A = zoo.build(h.spec)[0]
+    # A A^T = I, checked with the dense matrix of A (its columns are A applied to the pixels)
+    dense = A(torch.eye(64 * 64).reshape(-1, 1, 64, 64)).T.double()
+    assert dense.shape == (819, 4096) and torch.allclose(dense @ dense.T, torch.eye(819, dtype=torch.float64),
+                                                         atol=1e-5)
+    d, z = h.extra["detail"], h.extra["kernel_detail"]
+    z_dense = d.double().flatten() - dense.T @ (dense @ d.double().flatten())     # d - A^T A d, dense
+    assert torch.allclose(z.double().flatten(), z_dense, atol=1e-5) and not z.is_complex()
+    assert float(A(z).norm()) < 1e-5 * float(z.norm()) and 0.6 < float(z.norm() / d.norm()) < 0.7
     assert torch.allclose(h.train[h.extra["index"]], h.extra["x_clean"][0] + z[0])
 
 

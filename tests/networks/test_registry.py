@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from tk_lessons import metrics, sampling, zoo
+from tk_lessons.operators import fwht
 from tk_lessons.zoo import evaluation, recipes, registry
 
 SPEC = {"operator": {"kind": "fourier", "mask": {"kind": "radial", "size": 16, "spokes": 4}},
@@ -117,6 +118,7 @@ def test_the_package_manifest_is_honest():
     {"kind": "fourier", "mask": {"kind": "multilevel", "size": 16, "rate": 0.2, "seed": 0, "symmetric": True}},
     {"kind": "fourier", "mask": {"kind": "lowpass", "size": 32, "rate": 0.25}},
     {"kind": "radon", "size": 16, "angles": 5},
+    {"kind": "hadamard", "mask": {"kind": "multilevel", "size": 16, "rate": 0.2, "seed": 0}},
 ])
 def test_operator_specs(spec):
     A = registry.build_operator(spec)
@@ -126,6 +128,30 @@ def test_operator_specs(spec):
             assert torch.equal(mask, sampling.symmetrise(mask))
         if spec["mask"]["kind"] == "lowpass":
             assert torch.equal(mask.nonzero().flatten(), torch.arange(12, 20))    # 8 lowest, around index 16
+
+
+def _sign_changes(rows: torch.Tensor) -> torch.Tensor:
+    return (rows[:, 1:] * rows[:, :-1] < 0).sum(1)
+
+
+def test_walsh_layout_puts_frequency_k_at_the_walsh_functions_that_oscillate_like_it():
+    # the Walsh function of sequency s has s sign changes; those of sequency 2k and 2k - 1 are the Walsh
+    # analogues of the cosine and the sine of frequency k
+    n = 16
+    H = torch.stack([fwht(e, ordering="sequency") for e in torch.eye(n)]).T        # row s: sequency s
+    assert torch.equal(_sign_changes(H), torch.arange(n))
+    for k in range(-n // 2, n // 2):
+        mask = torch.zeros(n, dtype=torch.bool)
+        mask[n // 2 + k] = True                                                    # frequency k
+        (s,) = registry.walsh_layout(mask).nonzero().flatten().tolist()
+        assert s == (2 * k if k >= 0 else 2 * -k - 1) and int(_sign_changes(H[s:s + 1])) == s
+    fourier = sampling.multilevel(32, 0.2, seed=0)
+    walsh = registry.walsh_layout(fourier)
+    assert int(walsh.sum()) == int(fourier.sum()) and bool(walsh[0, 0]) and not bool(walsh[-1, -1])
+    A = registry.build_operator({"kind": "hadamard", "mask": {"kind": "multilevel", "size": 32, "rate": 0.2}})
+    assert torch.equal(A.mask, walsh) and A.ordering == "sequency"
+    with pytest.raises(TypeError, match="mask must be a bool tensor"):
+        registry.walsh_layout(torch.ones(4))
 
 
 @pytest.mark.parametrize("spec, match", [
@@ -147,6 +173,19 @@ def test_shipped_model_reproduces_its_recorded_metric(name, offline):
     test = recipes.test_set(name)
     psnr = float(metrics.psnr(evaluation.predict(model, model.A, test), test, 1.0).double().mean())
     assert abs(psnr - recorded) < 0.05, (psnr, recorded)
+
+
+# every shipped hallucination model: re-evaluating it reproduces the recorded fraction of the detail
+@pytest.mark.parametrize("name", [n for n in zoo.available() if n.endswith("_halluc")])
+def test_shipped_hallucination_model_reproduces_its_recorded_fraction(name, offline):
+    model = zoo.load(name)
+    recorded = zoo.info(name)["metrics"]
+    extra = recipes.RECIPES[name]().extra
+    x, z = extra["x_clean"], extra["kernel_detail"]
+    fraction = evaluation.detail_fraction(evaluation.predict(model, model.A, x), x, z)
+    assert abs(fraction - recorded["hallucination"]) < 0.005, (fraction, recorded["hallucination"])
+    data_fraction = float(model.A(z).abs().norm() / model.A(extra["detail"]).abs().norm())
+    assert abs(data_fraction - recorded["kernel_detail_data_fraction"]) < 1e-3
 
 
 def test_the_shipped_itnet_specs_spell_n_iter_as_recorded():
