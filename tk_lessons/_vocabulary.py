@@ -357,4 +357,8 @@ SPECIFIC: dict[str, str] = {
     "x_ood": "an out-of-distribution image",
     "x_tik": "the student's Tikhonov reconstruction",
     "lipschitz": "a Lipschitz constant, or a certified lower bound on one",
+    "L_bound": "the student's two-image lower bound (||x - x'|| - delta - delta') / eta",
+    "line_map": "the student's Tikhonov on the line x + t z",
+    "max_error": "the student's larger error on two images",
+    "floor": "the student's dichotomy floor (||x - x'|| - L eta) / 2",
 }

@@ -19,7 +19,9 @@ chapter adds its checks in a new topic module (re-exported here):
 * :mod:`~tk_lessons.checks.learned`: training noise, networks against TV, unrolled networks
   (Chapter 3);
 * :mod:`~tk_lessons.checks.instabilities`: adversarial and random perturbations, nested
-  sampling patterns (Chapter 4).
+  sampling patterns (Chapter 4);
+* :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
+  dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7).
 
 Checks that take the expected value from the caller (:func:`close`, :func:`at_least`,
 :func:`lipschitz_estimate`) belong in hidden checks; a visible check cell calls a check that
@@ -37,6 +39,8 @@ from __future__ import annotations
 
 from ._core import CheckError
 from .basics import at_least, close, defined
+from .false_positives import (certified_bound, false_positive_data, line_dichotomy,
+                              two_image_bound)
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
 from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
@@ -72,4 +76,6 @@ __all__ = [
     # instabilities
     "attack_beats_random", "error_growth", "lipschitz_ratios", "nested_sampling",
     "random_direction", "random_errors",
+    # false_positives
+    "certified_bound", "false_positive_data", "line_dichotomy", "two_image_bound",
 ]
