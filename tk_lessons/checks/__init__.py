@@ -20,6 +20,8 @@ chapter adds its checks in a new topic module (re-exported here):
   (Chapter 3);
 * :mod:`~tk_lessons.checks.instabilities`: adversarial and random perturbations, nested
   sampling patterns (Chapter 4);
+* :mod:`~tk_lessons.checks.hallucinations`: a memoriser's transferred detail, both sides of the
+  no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
   dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7).
 
@@ -41,6 +43,7 @@ from ._core import CheckError
 from .basics import at_least, close, defined
 from .false_positives import (certified_bound, false_positive_data, line_dichotomy,
                               two_image_bound)
+from .hallucinations import memoriser_transfer, transfer_map_function, transfer_sides
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
 from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
@@ -76,6 +79,8 @@ __all__ = [
     # instabilities
     "attack_beats_random", "error_growth", "lipschitz_ratios", "nested_sampling",
     "random_direction", "random_errors",
+    # hallucinations
+    "memoriser_transfer", "transfer_map_function", "transfer_sides",
     # false_positives
     "certified_bound", "false_positive_data", "line_dichotomy", "two_image_bound",
 ]
