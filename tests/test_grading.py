@@ -395,9 +395,41 @@ def _cases_04():
     ]
 
 
+def _cases_07():
+    import torch
+
+    import tk_lessons as tk
+    from tk_lessons.zoo import recipes
+
+    net = tk.zoo.load("unet1d_tumour")
+    A = net.A
+    tumour = tk.data.tumour(256, width=recipes.TUMOUR_WIDTH)
+    x = tk.data.signal_dataset(100, 256, tumour_signal=tumour, seed=0).signals[5:6]
+    x_prime, z, lam = x + tumour, tumour, 1e-4
+    with torch.no_grad():
+        d, d2 = (net(A(x)) - x).norm().item(), (net(A(x_prime)) - x_prime).norm().item()
+    line = tk.attacks.LineTikhonov(A, x, z, lam)
+
+    def four_only(v):            # right on the visible check's four data, wrong on any other batch
+        return x + line.coefficient(v).reshape(4, 1, 1) * z
+
+    base = dict(net=net, A=A, x=x, x_prime=x_prime)
+    y = A(x)
+    eta = (A(x_prime) - y).abs().norm().item()
+    e = A(tumour)                                   # a perturbation of norm eta
+    return [
+        # delta and delta_prime swapped: L_bound (their sum) is still right
+        ("task2_errors", {**base, "delta": d, "delta_prime": d2}, {**base, "delta": d2, "delta_prime": d}),
+        ("task3_other_batch", {"line_map": line, "A": A, "x": x, "z": z, "lam": lam},
+         {"line_map": four_only, "A": A, "x": x, "z": z, "lam": lam}),
+        ("task4_on_the_sphere", {"e_best": e, "y": y, "eta": eta}, {"e_best": 0.5 * e, "y": y, "eta": eta}),
+    ]
+
+
 @pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
                                          ("03_learned", _cases_03),
-                                         ("04_instabilities", _cases_04)])
+                                         ("04_instabilities", _cases_04),
+                                         ("07_false_positives", _cases_07)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
     from tk_lessons.checks import CheckError
 
