@@ -395,6 +395,80 @@ def _cases_04():
     ]
 
 
+def _cases_05():
+    import torch
+
+    def kernel_size_of(A, X, eta):
+        gap = torch.cdist(A(X), A(X))
+        return float(torch.cdist(X, X)[gap <= 2 * eta + 1e-9].max())
+
+    def worst_case_error(recon, A, X):
+        return float((recon(A(X)) - X).flatten(1).norm(dim=1).max())
+
+    def centre_of_three(P):
+        a, b, c = P
+        for u, v, w in ((a, b, c), (b, c, a), (c, a, b)):
+            if float((u - w) @ (v - w)) <= 0:
+                return (u + v) / 2
+        M = 2 * torch.stack([b - a, c - a])
+        return torch.linalg.solve(M, torch.stack([b @ b - a @ a, c @ c - a @ a]))
+
+    def average_kernel_size(A, X, p):
+        same = torch.cdist(A(X), A(X)) <= 1e-9
+        D = torch.cdist(X, X) ** p
+        return float(torch.stack([D[s][:, s].mean() for s in same]).mean() ** (1 / p))
+
+    def average_distinct_pairs(A, X, p):   # leaves out i = j: too large
+        same = torch.cdist(A(X), A(X)) <= 1e-9
+        D = torch.cdist(X, X) ** p
+        means = [D[s][:, s].sum() / max(int(s.sum()) * (int(s.sum()) - 1), 1) for s in same]
+        return float(torch.stack(means).mean() ** (1 / p))
+
+    return [
+        ("task1_other_classes", {"kernel_size_of": kernel_size_of},
+         {"kernel_size_of": lambda A, X, eta: kernel_size_of(A, X, eta / 2)}),
+        ("task2_other_classes", {"worst_case_error": worst_case_error},
+         {"worst_case_error": lambda recon, A, X: float((recon(A(X)) - X).norm(dim=1).mean())}),
+        ("task3_other_triangles", {"centre_of_three": centre_of_three},
+         {"centre_of_three": lambda P: P.mean(dim=0)}),
+        ("task4_other_classes", {"average_kernel_size": average_kernel_size},
+         {"average_kernel_size": average_distinct_pairs}),
+    ]
+
+
+def _cases_06():
+    import torch
+
+    import tk_lessons as tk
+
+    net = tk.zoo.load("unet_fourier_halluc")
+    A = net.A
+    heads = tk.data.HeadsDataset(6, size=64, seed=3)
+    H = torch.stack([heads[i] for i in range(6)])
+    x, d = H[2:3], tk.data.text(64, "TK", position=(30, 24), fontsize=14, intensity=0.8)
+    z = (d - A.H(A(d))).real
+    x_prime = x + z
+    good = tk.networks.Memoriser(A, torch.cat((x_prime, H[3:])))
+    no_heads = tk.networks.Memoriser(A, torch.cat((x_prime, H[4:])))     # H[3] left out
+
+    def right_map(x_rec, x, z):
+        return (x_rec - x) * z / (z * z).flatten(1).sum(1).view(-1, 1, 1, 1)
+
+    def one_norm(x_rec, x, z):   # divides every sample by the first sample's ||z||^2
+        return (x_rec - x) * z / (z[0] * z[0]).sum()
+
+    base = dict(x=x, d=d)
+    return [
+        ("task1_real_and_sum", {**base, "z": z, "x_prime": x_prime},
+         {**base, "z": z.to(torch.complex64), "x_prime": x_prime}),
+        ("task2_memoriser_training_set", dict(memo=good, A=A, x=x, x_prime=x_prime, H=H),
+         dict(memo=no_heads, A=A, x=x, x_prime=x_prime, H=H)),
+        ("task3_inequality", {"accuracy": 1.49, "error": 1.72, "lower_bound": 0.82},
+         {"accuracy": 1.49, "error": 0.5, "lower_bound": 0.82}),
+        ("task4_other_batches", {"transfer_map": right_map}, {"transfer_map": one_norm}),
+    ]
+
+
 def _cases_07():
     import torch
 
@@ -429,6 +503,8 @@ def _cases_07():
 @pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
                                          ("03_learned", _cases_03),
                                          ("04_instabilities", _cases_04),
+                                         ("05_kernel_size", _cases_05),
+                                         ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
     from tk_lessons.checks import CheckError
