@@ -469,39 +469,6 @@ def _cases_06():
     ]
 
 
-def _cases_06():
-    import torch
-
-    import tk_lessons as tk
-
-    net = tk.zoo.load("unet_fourier_halluc")
-    A = net.A
-    heads = tk.data.HeadsDataset(6, size=64, seed=3)
-    H = torch.stack([heads[i] for i in range(6)])
-    x, d = H[2:3], tk.data.text(64, "TK", position=(30, 24), fontsize=14, intensity=0.8)
-    z = (d - A.H(A(d))).real
-    x_prime = x + z
-    good = tk.networks.Memoriser(A, torch.cat((x_prime, H[3:])))
-    no_heads = tk.networks.Memoriser(A, torch.cat((x_prime, H[4:])))     # H[3] left out
-
-    def right_map(x_rec, x, z):
-        return (x_rec - x) * z / (z * z).flatten(1).sum(1).view(-1, 1, 1, 1)
-
-    def one_norm(x_rec, x, z):   # divides every sample by the first sample's ||z||^2
-        return (x_rec - x) * z / (z[0] * z[0]).sum()
-
-    base = dict(x=x, d=d)
-    return [
-        ("task1_real_and_sum", {**base, "z": z, "x_prime": x_prime},
-         {**base, "z": z.to(torch.complex64), "x_prime": x_prime}),
-        ("task2_memoriser_training_set", dict(memo=good, A=A, x=x, x_prime=x_prime, H=H),
-         dict(memo=no_heads, A=A, x=x, x_prime=x_prime, H=H)),
-        ("task3_inequality", {"accuracy": 1.49, "error": 1.72, "lower_bound": 0.82},
-         {"accuracy": 1.49, "error": 0.5, "lower_bound": 0.82}),
-        ("task4_other_batches", {"transfer_map": right_map}, {"transfer_map": one_norm}),
-    ]
-
-
 def _cases_07():
     import torch
 
@@ -537,7 +504,6 @@ def _cases_07():
                                          ("03_learned", _cases_03),
                                          ("04_instabilities", _cases_04),
                                          ("05_kernel_size", _cases_05),
-                                         ("06_hallucinations", _cases_06),
                                          ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
