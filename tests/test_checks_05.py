@@ -1,4 +1,4 @@
-"""The checks of Chapter 5 (tk_lessons.checks.optimal_maps): right answers pass, and each
+"""The checks of Chapter 5 (tk_lessons.checks.kernel_sizes): right answers pass, and each
 typical wrong answer is rejected with a message that names the case and never the reference."""
 
 from __future__ import annotations
@@ -50,10 +50,27 @@ def test_right_answers_pass(seed, capsys):
     assert capsys.readouterr().out.count("correct") == 4
 
 
-def test_noise_class_has_pairs_that_only_noise_joins():
-    A, X = checks.optimal_maps._class(0)
-    eta = checks.optimal_maps._eta(A, X)
+def _class(seed):
+    """The class the checks build (same recipe), to test that noise matters on it."""
+    from tk_lessons.operators import MatrixOperator
+
+    g = torch.Generator().manual_seed(1000 + seed)
+    M = torch.randn(2, 4, generator=g, dtype=torch.float64)
+    basis = torch.linalg.svd(M).Vh[2:]
+    base = 3 * torch.randn(4, 4, generator=g, dtype=torch.float64)
+    copies = [base + torch.randn(4, 2, generator=g, dtype=torch.float64) @ basis
+              for _ in range(2)]
+    return MatrixOperator(M), torch.cat([base] + copies)
+
+
+@pytest.mark.parametrize("seed", [0, 11, 12])
+def test_noise_class_has_pairs_that_only_noise_joins(seed):
+    A, X = _class(seed)
+    gaps = torch.cdist(A(X), A(X))
+    eta = 0.6 * float(gaps[gaps > 1e-6].min())
     assert kernel.kernel_size(A, X, eta).worst > kernel.kernel_size(A, X).worst
+    # the factor-2 slip is caught: with threshold eta no new pair joins
+    assert kernel.kernel_size(A, X, eta / 2).worst == kernel.kernel_size(A, X).worst
 
 
 @pytest.mark.parametrize("check, wrong, message", [
@@ -86,7 +103,7 @@ def test_wrong_answers_are_rejected(check, wrong, message):
 
 
 def test_messages_do_not_state_the_reference():
-    A, X = checks.optimal_maps._class(0)
+    A, X = _class(0)
     reference = kernel.kernel_size(A, X).worst
     with pytest.raises(CheckError) as info:
         checks.kernel_size_function(lambda A, X, eta: 0.0)

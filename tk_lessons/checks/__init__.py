@@ -20,7 +20,7 @@ chapter adds its checks in a new topic module (re-exported here):
   (Chapter 3);
 * :mod:`~tk_lessons.checks.instabilities`: adversarial and random perturbations, nested
   sampling patterns (Chapter 4);
-* :mod:`~tk_lessons.checks.optimal_maps`: kernel sizes, worst-case errors, Chebyshev centres,
+* :mod:`~tk_lessons.checks.kernel_sizes`: kernel sizes, worst-case errors, Chebyshev centres,
   average kernel sizes (Chapter 5);
 * :mod:`~tk_lessons.checks.hallucinations`: a memoriser's transferred detail, both sides of the
   no-free-lunch inequality, transfer maps (Chapter 6);
@@ -53,7 +53,7 @@ from .learned import (data_step, jitter, mean_noise_ratio, out_of_distribution, 
                       risk_minimiser, unrolled_itnet)
 from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, singular_value_count,
                           trace)
-from .optimal_maps import (average_kernel_size_function, chebyshev_three, kernel_size_function,
+from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel_size_function,
                            worst_case_error_function)
 from .reconstruction_maps import exact_on, reconstruction_error
 from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
@@ -83,7 +83,7 @@ __all__ = [
     # instabilities
     "attack_beats_random", "error_growth", "lipschitz_ratios", "nested_sampling",
     "random_direction", "random_errors",
-    # optimal_maps
+    # kernel_sizes
     "average_kernel_size_function", "chebyshev_three", "kernel_size_function",
     "worst_case_error_function",
     # hallucinations
