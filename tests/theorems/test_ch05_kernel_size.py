@@ -142,6 +142,13 @@ def test_noise_pairs_lemma_and_the_factor_two(ns, signal_class):
     assert right > kappa + 1e-3                           # the chapter's "larger than"
     slip = kersize(M, X, eta)                             # threshold eta: the factor-2 slip
     assert slip < right - 1e-3
+    # every map of the chapter pays half the noisy kernel size at the midpoint data
+    i, j = ns["noisy"].worst_pair
+    assert np.linalg.norm(M @ (X[i] - X[j])) <= 2 * eta + 1e-9
+    y_mid = torch.as_tensor((M @ X[i] + M @ X[j]) / 2)[None]
+    for name, psi in ns["maps"].items():
+        out = flat(psi(y_mid.to(ns["Y"].dtype)))[0]
+        assert max(np.linalg.norm(out - X[i]), np.linalg.norm(out - X[j])) >= right / 2 - 1e-9
 
 
 def test_every_map_lies_between_the_bounds(ns, signal_class):
@@ -182,6 +189,8 @@ def test_the_chapter_sentences_on_signals(ns, signal_class):
     assert len(largest) == len(ns["fibre"]) == 3
     assert worst["first selection"] > optimum and worst["first selection"] < kappa
     assert worst["mean map"] > worst["Chebyshev map"] + 1e-3        # mean not optimal
+    rms = {name: err.average for name, err in ns["errors"].items()}
+    assert rms["mean map"] < rms["Chebyshev map"]                   # ... but best in RMS
 
 
 def test_average_kernel_size_bound_and_the_mean_map(ns, signal_class):
