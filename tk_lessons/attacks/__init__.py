@@ -28,7 +28,7 @@ from .measurement import measurement_attack
 from .noise import NoiseTest, ball_test, random_noise_test
 from .perturbation import adversarial_perturbation
 from .result import AttackResult
-from .two_images import LineTikhonov, TwoImages, two_images
+from .dichotomy import LineTikhonov, TwoImages, two_images
 
 __all__ = [
     "AttackResult", "adversarial_perturbation", "measurement_attack",
