@@ -103,7 +103,8 @@ class TwoImages:
 
     def half_gap(self, lipschitz: float | torch.Tensor) -> torch.Tensor:
         """``(||x - x'|| - lipschitz ||y - y'||) / 2``: what ``max(delta, delta')`` cannot fall below."""
-        return 0.5 * (self.distance - torch.as_tensor(lipschitz, dtype=self.distance.dtype) * self.data_distance)
+        lipschitz = torch.as_tensor(lipschitz, dtype=self.distance.dtype, device=self.distance.device)
+        return 0.5 * (self.distance - lipschitz * self.data_distance)
 
     def __repr__(self) -> str:
         return (f"TwoImages(||x - x'||={fmt_values(self.distance)}, ||y - y'||={fmt_values(self.data_distance)}, "
