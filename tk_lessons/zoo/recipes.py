@@ -92,7 +92,7 @@ SCHEDULES: dict[str, dict[str, Any]] = {
     "unet1d_tumour": {"n_train": 135, "phases": _decay(1500, 500, lr=1e-3, batch_size=16)},
     "unet_fourier_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
     "fbpunet_radon_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
-    "unet_hadamard_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
+    "unet_hadamard_halluc": {"n_train": 100, "phases": _decay(400, 200, lr=1e-3)},
     "unet_cartesian_rate": {"n_train": 2500, "phases": _decay(8, 4, 2, lr=2e-3)},
 }
 
@@ -328,6 +328,8 @@ def unet_hadamard_halluc(quick: bool = False) -> Recipe:
     50 levels, a = 1.75) with the rate of ``unet_fourier_halluc``: 5% of 64 x 64 is 205 numbers
     for 4096 pixels (zero filling 16.0 dB on test heads), 20% gives 17.8 dB and leaves 65% of the
     detail's norm in the kernel. ``A A^T = I``, so the kernel detail ``d - A^T A d`` is exact.
+    Schedule (measured, fraction of the detail hallucinated / test PSNR): the Fourier recipe's 200 + 100
+    epochs 43% / 29.0 dB; 400 + 200 72% / 28.4 dB (shipped); 600 + 300 80% / 28.4 dB, twice the time.
     """
     operator = {"kind": "hadamard", "mask": {"kind": "multilevel", "size": SIZE, "rate": 0.2, "seed": 0}}
     model = {"kind": "postprocessing", "init": "adjoint", "input": "real", "net": _unet(1, residual=True)}
