@@ -330,6 +330,7 @@ def unet_hadamard_halluc(quick: bool = False) -> Recipe:
     detail's norm in the kernel. ``A A^T = I``, so the kernel detail ``d - A^T A d`` is exact.
     Schedule (measured, fraction of the detail hallucinated / test PSNR): the Fourier recipe's 200 + 100
     epochs 43% / 29.0 dB; 400 + 200 72% / 28.4 dB (shipped); 600 + 300 80% / 28.4 dB, twice the time.
+    On the same 100 test heads, TV (lam 1e-2, best on validation) gives 25.6 dB.
     """
     operator = {"kind": "hadamard", "mask": {"kind": "multilevel", "size": SIZE, "rate": 0.2, "seed": 0}}
     model = {"kind": "postprocessing", "init": "adjoint", "input": "real", "net": _unet(1, residual=True)}
