@@ -1,4 +1,4 @@
-"""Kernel perturbations: false positives and false negatives (Chapter 4; Gottschling et al. 2025).
+"""Kernel perturbations: false positives and false negatives (Chapter 7; Gottschling et al. 2025).
 
 Take an image ``x`` and a detail ``d`` (a "tumour", a text). Adding the part ``z`` of the
 detail that the data (almost) cannot see gives a second image ``x' = x + z`` with (almost)

@@ -25,12 +25,10 @@ a regulariser does not know, as anatomy in medical images; heads have it at lapt
 * ``unet_radial64``: U-Net post-processing, radial Fourier sampling, 10 spokes (model 1).
 * ``itnet_radial64_nonoise`` / ``_lownoise`` / ``_highnoise``: ItNets (4 iterations) trained
   without noise, with jitter eta=6 then eta=0.06, and with jitter eta=6 (the paper's v4 Figure 3 experiment; Chapter 3).
-* ``unet1d_tumour``: 1-D U-Net, tumour-added copies in the training set (for Part II's
-  hallucination chapters; not yet used in the book).
-* ``unet_fourier_halluc``: one training image carries the kernel part of a text detail (for
-  Part II's hallucination chapters; not yet used in the book).
-* ``fbpunet_radon_halluc``: the same for CT, FBP + residual U-Net, ridge 1e-3 (for Part II;
-  not yet used in the book).
+* ``unet1d_tumour``: 1-D U-Net, tumour-added copies in the training set (Chapter 7).
+* ``unet_fourier_halluc``: one training image carries the kernel part of a text detail
+  (Chapter 6).
+* ``fbpunet_radon_halluc``: the same for CT, FBP + residual U-Net, ridge 1e-3 (Chapter 6).
 * ``unet_hadamard_halluc``: the same for fluorescence microscopy, subsampled Walsh–Hadamard (Chapter 6).
 * ``unet_cartesian_rate``: trained at Cartesian rate 1/4, tested at nested rates (Chapter 4).
 
@@ -318,7 +316,8 @@ def fbpunet_radon_halluc(quick: bool = False) -> Recipe:
     model = {"kind": "postprocessing", "init": "fbp", "input": "real", "net": _unet(1, residual=True)}
     return _halluc("fbpunet_radon_halluc", fbpunet_radon_halluc.__doc__, operator, model, quick,
                    lambda A, d: kernel.component(A, d, ridge=1e-3, n_iter=2000),
-                   "ridge kernel component (ridge 1e-3, as the paper's CT experiment)")
+                   "ridge kernel component (ridge 1e-3; the paper's CT construction, "
+                   "whose ridge is 1e-2 at 256 x 256)")
 
 
 def unet_hadamard_halluc(quick: bool = False) -> Recipe:
