@@ -38,6 +38,11 @@ def test_every_executed_notebook_ran_cleanly_and_figures_have_alt_text(build):
                 continue
             outputs = cell.get("outputs", [])
             assert not [o for o in outputs if o["output_type"] == "error"], f"{path.name} cell {i} raised"
+            # stderr reaches the page as a red box: a warning there (e.g. matplotlib's
+            # "findfont: ... not found" from a stale font cache) is a defect the reader sees
+            stderr = "".join("".join(o.get("text", "")) for o in outputs
+                             if o["output_type"] == "stream" and o.get("name") == "stderr")
+            assert not stderr, f"{path.name} cell {i} writes to stderr: {stderr[:200]!r}"
             has_png = any("image/png" in o.get("data", {}) for o in outputs)
             alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
             assert not has_png or alt.strip(), f"{path.name} cell {i} draws a figure without alt text"
