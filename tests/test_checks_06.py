@@ -41,13 +41,13 @@ def test_transfer_sides():
     A, x, x_prime, _ = _pair()
     half = x + 0.5 * (x_prime - x)
 
-    def psi(y):                    # returns the midpoint for every data: delta = 1.5, error = 1.5
+    def psi(y):                    # returns the midpoint for every data: delta = delta_prime = 1.5
         return half.expand(y.shape[0], 3)
 
     tk.checks.transfer_sides(psi, A, x_prime, x, 1.5, 1.5, 1.5, 0.5)
     with pytest.raises(CheckError, match="lower_bound: got 3, which is too large"):
         tk.checks.transfer_sides(psi, A, x_prime, x, 1.5, 1.5, 3.0, 0.5)    # forgot delta
-    with pytest.raises(CheckError, match="accuracy"):
+    with pytest.raises(CheckError, match="delta"):
         tk.checks.transfer_sides(psi, A, x_prime, x, 0.0, 1.5, 1.5, 0.5)
     with pytest.raises(CheckError, match="fraction: got -0.5"):
         tk.checks.transfer_sides(psi, A, x_prime, x, 1.5, 1.5, 1.5, -0.5)   # sign of the detail

@@ -463,8 +463,8 @@ def _cases_06():
          {**base, "z": z.to(torch.complex64), "x_prime": x_prime}),
         ("task2_memoriser_training_set", dict(memo=good, A=A, x=x, x_prime=x_prime, H=H),
          dict(memo=no_heads, A=A, x=x, x_prime=x_prime, H=H)),
-        ("task3_inequality", {"accuracy": 1.49, "error": 1.72, "lower_bound": 0.82},
-         {"accuracy": 1.49, "error": 0.5, "lower_bound": 0.82}),
+        ("task3_inequality", {"delta": 1.49, "delta_prime": 1.72, "lower_bound": 0.82},
+         {"delta": 1.49, "delta_prime": 0.5, "lower_bound": 0.82}),
         ("task4_other_batches", {"transfer_map": right_map}, {"transfer_map": one_norm}),
     ]
 

@@ -69,14 +69,14 @@ def test_noiseless_inequalities_on_known_maps():
     # a map exact on x (it fills the kernel with x's third coordinate): the memoriser of {x}
     memo = Memoriser(A, x)
     out = kernel.detail_transfer(memo, A, x, x_prime)
-    assert out.accuracy.item() == 0.0 and out.data_gap.item() == 0.0 and out.change.item() == 0.0
-    assert out.error.item() == pytest.approx(3.0)          # = ||z|| - 0: the bound is attained
+    assert out.delta.item() == 0.0 and out.data_distance.item() == 0.0 and out.change.item() == 0.0
+    assert out.delta_prime.item() == pytest.approx(3.0)          # = ||z|| - 0: the bound is attained
     assert out.lower_bound.item() == pytest.approx(3.0)
     assert out.to_x.item() == 0.0 and out.fraction.item() == pytest.approx(1.0)
     # zero filling: delta = 2 (the kernel part of x), error on x' = 1 = the bound 3 - 2
     zf = kernel.detail_transfer(lambda y: torch.cat((y, torch.zeros(y.shape[0], 1, dtype=y.dtype)), 1),
                                 A, x, x_prime)
-    assert zf.accuracy.item() == pytest.approx(2.0) and zf.error.item() == pytest.approx(1.0)
+    assert zf.delta.item() == pytest.approx(2.0) and zf.delta_prime.item() == pytest.approx(1.0)
     assert zf.lower_bound.item() == pytest.approx(1.0)
     assert zf.fraction.item() == pytest.approx(1 / 3)    # (0, 0, 1) is a third of x - x' = (0, 0, 3)
 
@@ -90,14 +90,14 @@ def test_noisy_quantities_for_an_invertible_map():
     x = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
     x_prime = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
     out = kernel.detail_transfer(lambda y: y @ inverse.T, A, x, x_prime)
-    assert out.data_gap.item() == pytest.approx(1e-3)
+    assert out.data_distance.item() == pytest.approx(1e-3)
     assert out.change.item() == pytest.approx(1.0)
-    assert out.change.item() / out.data_gap.item() == pytest.approx(1e3)   # <= L^eta = ||A^-1||
-    assert out.error.item() == pytest.approx(0.0, abs=1e-12)
+    assert out.change.item() / out.data_distance.item() == pytest.approx(1e3)   # <= L^eta = ||A^-1||
+    assert out.delta_prime.item() == pytest.approx(0.0, abs=1e-12)
     assert out.lower_bound.item() == pytest.approx(0.0, abs=1e-12)
     assert out.upper_bound.item() == pytest.approx(1.0) and out.to_x.item() == pytest.approx(1.0)
     # the noiseless bound ||x - x'|| - delta (without c) is false here: 0 < 1 - 0
-    assert out.error.item() < (out.distance - out.accuracy).item() - 0.5
+    assert out.delta_prime.item() < (out.distance - out.delta).item() - 0.5
 
 
 def test_inequalities_hold_for_random_maps_and_a_wrong_bound_fails():
@@ -113,7 +113,7 @@ def test_inequalities_hold_for_random_maps_and_a_wrong_bound_fails():
     out = kernel.detail_transfer(psi, A, X, X_prime)
     distance = np.linalg.norm((X - X_prime).numpy(), axis=1)
     assert np.allclose(out.distance.numpy(), distance)
-    assert bool((out.error >= out.lower_bound - 1e-12).all())
+    assert bool((out.delta_prime >= out.lower_bound - 1e-12).all())
     assert bool((out.to_x <= out.upper_bound + 1e-12).all())
 
 
@@ -129,4 +129,4 @@ def test_nan_fraction_for_identical_images_and_errors_name_the_parameter():
         kernel.detail_transfer(lambda y: y, A, x, torch.zeros(2, 3, dtype=torch.float64))
     with pytest.raises(ValueError, match="recon\\(A\\(x\\)\\) must be an image batch"):
         kernel.detail_transfer(lambda y: y, A, x, x)
-    assert "error=" in repr(out) and "lower_bound=" in repr(out)
+    assert "delta_prime=" in repr(out) and "lower_bound=" in repr(out)

@@ -44,17 +44,17 @@ def task2_memoriser_training_set(ns):
 
 
 def task3_inequality(ns):
-    """error >= lower_bound > 0 and accuracy >= 0 for the student's numbers."""
-    accuracy, error, lower_bound = checks.defined(ns, "accuracy", "error", "lower_bound")
-    values = {"accuracy": accuracy, "error": error, "lower_bound": lower_bound}
+    """delta_prime >= lower_bound > 0 and delta >= 0 for the student's numbers."""
+    delta, delta_prime, lower_bound = checks.defined(ns, "delta", "delta_prime", "lower_bound")
+    values = {"delta": delta, "delta_prime": delta_prime, "lower_bound": lower_bound}
     for name, value in values.items():
         if not isinstance(value, (int, float)) or value != value:
             raise CheckError(f"{name} must be a float, got {type(value).__name__}")
-    if accuracy < 0 or error < 0:
-        raise CheckError("accuracy and error are norms: they cannot be negative")
+    if delta < 0 or delta_prime < 0:
+        raise CheckError("delta and delta_prime are norms: they cannot be negative")
     if not lower_bound > 0:
         raise CheckError("lower_bound must be positive for this network: the detail is larger than its errors")
-    checks.at_least("error, against the lower bound", error, lower_bound)
+    checks.at_least("delta_prime, against the lower bound", delta_prime, lower_bound)
 
 
 def task4_other_batches(ns):

@@ -175,9 +175,9 @@ def test_noisy_theorem_on_the_shipped_networks(shipped, name):
     assert distance - delta - c > 0.25 * error
     # the chapter's DetailTransfer gives the same numbers
     out = tk.kernel.detail_transfer(s["net"], s["net"].A, s["x"], s["x_prime"])
-    assert out.error.item() == pytest.approx(error, rel=1e-5)
+    assert out.delta_prime.item() == pytest.approx(error, rel=1e-5)
     assert out.lower_bound.item() == pytest.approx(distance - delta - c, rel=1e-5)
-    assert out.data_gap.item() == pytest.approx(s["eta"], rel=1e-4, abs=1e-5)   # float32 rounding
+    assert out.data_distance.item() == pytest.approx(s["eta"], rel=1e-4, abs=1e-5)   # float32 rounding
     if name == "fbpunet_radon_halluc":
         # only nearly invisible: a data gap of about 1% of the full detail's data, and a change c
         assert 1e-3 < s["eta"] / norm(s["net"].A(s["d"])) < 0.05 and c > 1e-2

@@ -82,12 +82,12 @@ def memoriser_transfer(recon: Callable, A: LinearOperator, x: torch.Tensor, x_pr
 
 
 def transfer_sides(recon: Callable, A: LinearOperator, x: torch.Tensor, x_prime: torch.Tensor,
-                   accuracy: object, error: object, lower_bound: object, fraction: object, *,
+                   delta: object, delta_prime: object, lower_bound: object, fraction: object, *,
                    rtol: float = 1e-3) -> None:
     r"""Check both sides of the no-free-lunch inequality for a reconstruction map on two images.
 
     ``x`` is the image the map is accurate on (the training image), ``x_prime`` an image with
-    (nearly) the same data. Expected: ``accuracy`` :math:`\delta = \|\Psi(Ax) - x\|`, ``error``
+    (nearly) the same data. Expected: ``delta`` :math:`\delta = \|\Psi(Ax) - x\|`, ``delta_prime``
     :math:`= \|\Psi(Ax') - x'\|`, ``lower_bound`` :math:`= \|x - x'\| - \delta - c` with
     :math:`c = \|\Psi(Ax') - \Psi(Ax)\|`, and ``fraction`` the share of the detail
     :math:`x - x'` in :math:`\Psi(Ax')` (Chapter 6).
@@ -100,7 +100,7 @@ def transfer_sides(recon: Callable, A: LinearOperator, x: torch.Tensor, x_prime:
         The forward operator.
     x, x_prime : torch.Tensor, shape ``(1, *A.domain_shape)``
         The two images.
-    accuracy, error, lower_bound, fraction : float
+    delta, delta_prime, lower_bound, fraction : float
         The student's numbers.
     rtol : float
         Relative tolerance.
@@ -116,16 +116,16 @@ def transfer_sides(recon: Callable, A: LinearOperator, x: torch.Tensor, x_prime:
     _validate.function("recon", recon, "a reconstruction map recon(y) -> x_rec")
     out = transfer.detail_transfer(recon, A, as_tensor("x", x), as_tensor("x_prime", x_prime))
     scale = float(out.distance[0])
-    numbers = {"accuracy": (accuracy, out.accuracy, "||Psi(A x) - x||, the error on the image the map is accurate on"),
-               "error": (error, out.error, "||Psi(A x_prime) - x_prime||, the error on the other image"),
+    numbers = {"delta": (delta, out.delta, "||Psi(A x) - x||, the error on the image the map is accurate on"),
+               "delta_prime": (delta_prime, out.delta_prime, "||Psi(A x_prime) - x_prime||, the error on the other image"),
                "lower_bound": (lower_bound, out.lower_bound,
-                               "||x - x_prime|| - accuracy - c, with c = ||Psi(A x_prime) - Psi(A x)||")}
+                               "||x - x_prime|| - delta - c, with c = ||Psi(A x_prime) - Psi(A x)||")}
     for name, (value, reference, hint) in numbers.items():
         agree(name, as_number(name, value), float(reference[0]), rtol=rtol, atol=rtol * scale, hint=hint)
     agree("fraction", as_number("fraction", fraction), float(out.fraction[0]), rtol=rtol, atol=rtol,
           hint="<Psi(A x_prime) - x_prime, x - x_prime> / ||x - x_prime||^2")
-    if as_number("error", error) < as_number("lower_bound", lower_bound) - rtol * scale:
-        raise CheckError("error < lower_bound: the theorem says the error on x_prime is at least the bound")
+    if as_number("delta_prime", delta_prime) < as_number("lower_bound", lower_bound) - rtol * scale:
+        raise CheckError("delta_prime < lower_bound: the theorem says the error on x_prime is at least the bound")
     ok("both sides of the inequality")
 
 

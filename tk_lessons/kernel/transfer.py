@@ -21,7 +21,7 @@ Examples
 >>> x = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
 >>> x_prime = torch.tensor([[1.0, 0.0]], dtype=torch.float64)            # same data as x
 >>> out = detail_transfer(lambda y: x.expand(y.shape[0], 2), A, x, x_prime)  # always x
->>> out.error.item(), out.lower_bound.item(), out.fraction.item()
+>>> out.delta_prime.item(), out.lower_bound.item(), out.fraction.item()
 (2.0, 2.0, 1.0)
 """
 
@@ -138,7 +138,7 @@ class DetailTransfer:
     x_rec_prime: torch.Tensor
 
     @property
-    def accuracy(self) -> torch.Tensor:
+    def delta(self) -> torch.Tensor:
         r""":math:`\delta = \|\Psi(Ax) - x\|`: the error on the image the map is accurate on."""
         return norm(self.x_rec - self.x)
 
@@ -148,7 +148,7 @@ class DetailTransfer:
         return norm(self.x - self.x_prime)
 
     @property
-    def data_gap(self) -> torch.Tensor:
+    def data_distance(self) -> torch.Tensor:
         r""":math:`\eta = \|A(x' - x)\|` (0 for an exact kernel detail, up to rounding)."""
         with torch.no_grad():
             return norm(self.A(self.x_prime - self.x))
@@ -159,14 +159,14 @@ class DetailTransfer:
         return norm(self.x_rec_prime - self.x_rec)
 
     @property
-    def error(self) -> torch.Tensor:
-        r""":math:`\|\Psi(Ax') - x'\|`: the error on the other image."""
+    def delta_prime(self) -> torch.Tensor:
+        r""":math:`\delta' = \|\Psi(Ax') - x'\|`: the error on the other image."""
         return norm(self.x_rec_prime - self.x_prime)
 
     @property
     def lower_bound(self) -> torch.Tensor:
-        r""":math:`\|x - x'\| - \delta - c`: what :attr:`error` is at least."""
-        return self.distance - self.accuracy - self.change
+        r""":math:`\|x - x'\| - \delta - c`: what :attr:`delta_prime` is at least."""
+        return self.distance - self.delta - self.change
 
     @property
     def to_x(self) -> torch.Tensor:
@@ -176,7 +176,7 @@ class DetailTransfer:
     @property
     def upper_bound(self) -> torch.Tensor:
         r""":math:`\delta + c`: what :attr:`to_x` is at most."""
-        return self.accuracy + self.change
+        return self.delta + self.change
 
     @property
     def fraction(self) -> torch.Tensor:
@@ -191,7 +191,7 @@ class DetailTransfer:
     def __repr__(self) -> str:
         def fmt(t: torch.Tensor) -> str:
             return ", ".join(f"{v:.4g}" for v in t.tolist())
-        return (f"DetailTransfer(error=[{fmt(self.error)}] >= lower_bound=[{fmt(self.lower_bound)}], "
+        return (f"DetailTransfer(delta_prime=[{fmt(self.delta_prime)}] >= lower_bound=[{fmt(self.lower_bound)}], "
                 f"to_x=[{fmt(self.to_x)}] <= upper_bound=[{fmt(self.upper_bound)}], "
                 f"fraction=[{fmt(self.fraction)}])")
 
@@ -222,7 +222,7 @@ def detail_transfer(recon: Callable[[torch.Tensor], torch.Tensor], A: LinearOper
     >>> x = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
     >>> zero_filling = lambda y: torch.cat((y, torch.zeros_like(y)), dim=1)
     >>> out = detail_transfer(zero_filling, A, x, torch.tensor([[1.0, 0.0]], dtype=torch.float64))
-    >>> out.accuracy.item(), out.error.item(), out.fraction.item()
+    >>> out.delta.item(), out.delta_prime.item(), out.fraction.item()
     (2.0, 0.0, 0.0)
     """
     _validate.function("recon", recon, "a reconstruction map recon(y) -> x_rec")
