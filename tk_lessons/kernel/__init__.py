@@ -34,6 +34,7 @@ tensor([0., 1.], dtype=torch.float64)
 
 from .approximation import ApproximateKernel, approximate
 from .chebyshev import chebyshev_centre
+from .indicator import PixelRange, detection_rates, pixel_range
 from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
 from .projection import component, project
 from .sizes import KernelSize, feasible_sets, kernel_size
@@ -43,5 +44,5 @@ __all__ = [
     "project", "component", "approximate", "ApproximateKernel", "kernel_size", "KernelSize",
     "feasible_sets", "chebyshev_centre", "detail_transfer", "DetailTransfer", "transfer_map",
     "transferred_fraction", "feasible_set_map", "FeasibleSetMap", "map_error", "MapError",
-    "optimal_error",
+    "optimal_error", "pixel_range", "PixelRange", "detection_rates",
 ]
