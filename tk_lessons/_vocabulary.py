@@ -364,4 +364,12 @@ SPECIFIC: dict[str, str] = {
     "line_map": "the student's Tikhonov on the line x + t z",
     "max_error": "the student's larger error on two images",
     "floor": "the student's dichotomy floor (||x - x'|| - L eta) / 2",
+    # Chapter 14: the per-pixel indicator
+    "low": "smallest value of each pixel over a feasible set (PixelRange)",
+    "high": "largest value of each pixel over a feasible set (PixelRange)",
+    "members": "indices into X of the images in a feasible set (PixelRange)",
+    "score": "per-pixel indicator scores, or the student's score function (Chapter 14)",
+    "thresholds": "score thresholds at which pixels are flagged (detection_rates)",
+    "hit": "the student's share of the detail's pixels flagged",
+    "false_alarm": "the student's share of the other pixels flagged",
 }

@@ -42,6 +42,7 @@ Examples
 from __future__ import annotations
 
 from ._core import CheckError
+from .accuracy_bounds import detection_at, pixel_range_values, score_function
 from .basics import at_least, close, defined
 from .false_positives import (certified_bound, false_positive_data, line_dichotomy,
                               two_image_bound)
@@ -90,4 +91,6 @@ __all__ = [
     "memoriser_transfer", "transfer_map_function", "transfer_sides",
     # false_positives
     "certified_bound", "false_positive_data", "line_dichotomy", "two_image_bound",
+    # accuracy_bounds
+    "detection_at", "pixel_range_values", "score_function",
 ]
