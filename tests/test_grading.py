@@ -500,12 +500,54 @@ def _cases_07():
     ]
 
 
+def _cases_13():
+    import torch
+
+    import tk_lessons as tk
+
+    def cp_step(B, y, c, d, tau, sigma, thresh):
+        v = c - tau * B.T @ d
+        c_new = torch.sign(v) * torch.clamp(v.abs() - tau * thresh, min=0)
+        u = d + sigma * (B @ (2 * c_new - c) - y)
+        return c_new, u / max(1.0, float(u.norm()))
+
+    def cp_step_old_c(B, y, c, d, tau, sigma, thresh):     # extrapolates with c, not 2 c_new - c
+        c_new, _ = cp_step(B, y, c, d, tau, sigma, thresh)
+        u = d + sigma * (B @ c - y)
+        return c_new, u / max(1.0, float(u.norm()))
+
+    def firenet_errors(A, W, x, lam, n_inner, n_outer):
+        _, its = tk.solvers.firenet(A, A(x), lam, W, n_outer=n_outer, n_inner=n_inner,
+                                    real=True, return_iterates=True)
+        return torch.stack([(it - x).norm() / x.norm() for it in its])
+
+    def firenet_absolute(A, W, x, lam, n_inner, n_outer):  # not divided by ||x||
+        return firenet_errors(A, W, x, lam, n_inner, n_outer) * x.norm()
+
+    def restart_rate(errors):
+        k = torch.arange(1, len(errors) + 1, dtype=torch.float64)
+        v = -torch.as_tensor(errors, dtype=torch.float64).log()
+        return float(((k - k.mean()) * (v - v.mean())).sum() / ((k - k.mean()) ** 2).sum())
+
+    def endpoint_rate(errors):                              # first and last point only
+        e = torch.as_tensor(errors, dtype=torch.float64)
+        return float((e[0] / e[-1]).log() / (len(e) - 1))
+
+    return [
+        ("task1_other_steps", {"cp_step": cp_step}, {"cp_step": cp_step_old_c}),
+        ("task2_other_signals", {"firenet_errors": firenet_errors},
+         {"firenet_errors": firenet_absolute}),
+        ("task3_other_sequences", {"restart_rate": restart_rate}, {"restart_rate": endpoint_rate}),
+    ]
+
+
 @pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
                                          ("03_learned", _cases_03),
                                          ("04_instabilities", _cases_04),
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
-                                         ("07_false_positives", _cases_07)])
+                                         ("07_false_positives", _cases_07),
+                                         ("13_firenets", _cases_13)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
     from tk_lessons.checks import CheckError
 

@@ -26,6 +26,8 @@ chapter adds its checks in a new topic module (re-exported here):
   no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
   dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7).
+* :mod:`~tk_lessons.checks.firenets`: one primal-dual step of the square-root LASSO, the rate
+  per restart, FIRENET errors after each restart (Chapter 13).
 
 Checks that take the expected value from the caller (:func:`close`, :func:`at_least`,
 :func:`lipschitz_estimate`) belong in hidden checks; a visible check cell calls a check that
@@ -46,6 +48,7 @@ from .accuracy_bounds import detection_at, pixel_range_values, score_function
 from .basics import at_least, close, defined
 from .false_positives import (certified_bound, false_positive_data, line_dichotomy,
                               two_image_bound)
+from .firenets import cp_step_function, firenet_errors_function, restart_rate_function
 from .hallucinations import memoriser_transfer, transfer_map_function, transfer_sides
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
@@ -91,6 +94,8 @@ __all__ = [
     "memoriser_transfer", "transfer_map_function", "transfer_sides",
     # false_positives
     "certified_bound", "false_positive_data", "line_dichotomy", "two_image_bound",
+    # firenets
+    "cp_step_function", "firenet_errors_function", "restart_rate_function",
     # accuracy_bounds
     "detection_at", "pixel_range_values", "score_function",
 ]
