@@ -541,13 +541,49 @@ def _cases_13():
     ]
 
 
+def _cases_14():
+    import torch
+
+    import tk_lessons as tk
+    from tk_lessons.zoo import recipes
+
+    net = tk.zoo.load("unet_fourier_halluc")
+    A = net.A
+    extra = recipes.unet_fourier_halluc().extra
+    x_clean, z = extra["x_clean"], extra["kernel_detail"]
+    mask = extra["detail"].abs() > 0
+    X = torch.cat([x_clean + z, x_clean, recipes.test_set("unet_fourier_halluc")[:3]])
+    y, eta = A(x_clean), 1e-3
+    r = tk.kernel.pixel_range(A, X, y, eta)
+    with torch.no_grad():
+        x_rec = net(y)
+
+    def score(x_rec, low, high):
+        return (high - low) + (low - x_rec).clamp(min=0) + (x_rec - high).clamp(min=0)
+
+    def spread_only(x_rec, low, high):                     # forgets the distance to the range
+        return high - low
+
+    base = dict(A=A, X=X, y=y, eta=eta, x_clean=x_clean)
+    good_s = score(x_rec, r.low, r.high)
+    return [
+        ("task1_truth_in_range", {**base, "low": r.low, "high": r.high},
+         {**base, "low": x_clean + z, "high": x_clean + z}),          # the training image only
+        ("task2_other_batches", {"score": score}, {"score": spread_only}),
+        ("task3_bound_and_second_threshold",
+         dict(s=good_s, x_rec=x_rec, x_clean=x_clean, mask=mask),
+         dict(s=r.high - r.low, x_rec=x_rec, x_clean=x_clean, mask=mask)),
+    ]
+
+
 @pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
                                          ("03_learned", _cases_03),
                                          ("04_instabilities", _cases_04),
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07),
-                                         ("13_firenets", _cases_13)])
+                                         ("13_firenets", _cases_13),
+                                         ("14_accuracy_bounds", _cases_14)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
     from tk_lessons.checks import CheckError
 
