@@ -13,6 +13,8 @@ computed, and the card's numbers are only compared with.
 * ``ch04_equal_budget``: certified lower bounds on the local Lipschitz constant of the U-Net
   ``unet_radial64`` and of 300-iteration TV, both searched with the same budget
   (``python -m tk_lessons.records.ch04_equal_budget``).
+* ``ch13_equal_budget``: certified lower bounds for a 200-layer FIRENET on chapter 4's problem,
+  searched with chapter 4's effort (``python -m tk_lessons.records.ch13_equal_budget``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def available() -> list[str]:
     --------
     >>> from tk_lessons import records
     >>> records.available()
-    ['ch02_equal_effort', 'ch04_equal_budget']
+    ['ch02_equal_effort', 'ch04_equal_budget', 'ch13_equal_budget']
     """
     return sorted(p.stem for p in RECORDS_DIR.glob("*.json"))
 
