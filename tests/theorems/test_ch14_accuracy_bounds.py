@@ -11,7 +11,9 @@
   wrong claim "every method errs by at least the kernel size" fails for the Chebyshev map.
 * The chapter's sentences: the plain sample has kernel size 0; the nested worst-case estimates
   never decrease; the indicator flags more of the letters with the truth in the sample than with
-  the training image only, and more of the letters than of the other pixels; with the training
+  the training image only, and more of the letters than of the other pixels; on flagged letter
+  pixels the spread outweighs the distance term, which alone flags under 1% of the other pixels;
+  the network's error exceeds the threshold on under 90% of the letters (partial transfer); with the training
   image in the set the spread is larger on the letters than elsewhere (more than twice its mean),
   and more so than without it.
 """
@@ -113,6 +115,12 @@ def test_detection_sentences(cases):
             rates[sample] = (flagged[m].mean(), flagged[~m].mean())
         assert rates["truth"][0] > rates["only"][0] + 0.3      # the failure mode
         assert rates["truth"][0] > rates["truth"][1]           # lights up on the letters
+        spread, dist, _ = scores(case, "truth")                 # the two terms
+        on = m & (spread + dist > 0.1)
+        assert dist[on].mean() < spread[on].mean()              # mostly the spread
+        err = np.abs(case["x_rec"] - case["x"])
+        assert (dist > 0.1)[~m].mean() < 0.01 < (dist > 0.1)[m].mean()   # precise, certified
+        assert (err > 0.1)[m].mean() < 0.9                         # partial transfer
         spread, _, _ = scores(case, "all")
         spread_truth, _, _ = scores(case, "truth")
         ratio_all = spread[m].mean() / spread[~m].mean()           # the spread marks the letters
