@@ -67,6 +67,7 @@ def test_score_by_cases_and_the_bound():
 def test_detection_rates_by_counting():
     g = torch.Generator().manual_seed(4)
     score = torch.rand(7, 9, generator=g)
+    score[::2, ::3] = 0.3                               # ties: flagged means strictly above
     mask = torch.rand(7, 9, generator=g) > 0.7
     thresholds = torch.tensor([0.0, 0.3, 0.9, 1.0])
     hit, false_alarm = kernel.detection_rates(score, mask, thresholds)
