@@ -9,6 +9,9 @@
   kernel size recomputed here from all pairs with NumPy; zero filling, TV, the shipped U-Net and
   the Chebyshev map all err by at least half of it (the Chebyshev map exactly half), while the
   wrong claim "every method errs by at least the kernel size" fails for the Chebyshev map.
+* prop-multivalued-floor: the feasible-set decoder judged by its worst point errs by the whole
+  kernel size (above half of it), judged by its best point by 0 (the wrong measure has no
+  floor); the ensemble of zero filling, TV and the U-Net is above half.
 * The chapter's sentences: the plain sample has kernel size 0; the nested worst-case estimates
   never decrease; the indicator flags more of the letters with the truth in the sample than with
   the training image only, and more of the letters than of the other pixels; on flagged letter
@@ -152,6 +155,16 @@ def test_methods_against_half_the_kernel_size():
     assert errs["Chebyshev"] == pytest.approx(worst / 2, rel=1e-3)
     assert errs["Chebyshev"] < worst                               # ">= kernel size" is false
     assert min(errs["zero filling"], errs["TV"]) > errs["U-Net"]     # the U-Net is the closest
+    # prop-multivalued-floor: the feasible-set decoder, by its worst point and by its best point
+    worst_point = best_point = 0.0
+    for i in range(len(X)):
+        inside = np.linalg.norm(AX - AX[i], axis=1) <= eta + 1e-5 * np.abs(AX).max()
+        d = np.linalg.norm(Xv[inside] - Xv[i], axis=1)
+        worst_point, best_point = max(worst_point, d.max()), max(best_point, d.min())
+    assert worst_point >= worst / 2 and worst_point == pytest.approx(worst, rel=1e-6)
+    assert best_point == 0.0 < worst / 2                             # best point: no floor
+    ensemble = max(errs["zero filling"], errs["TV"], errs["U-Net"])
+    assert ensemble >= worst / 2
 
 
 def test_nested_estimates_never_decrease():
