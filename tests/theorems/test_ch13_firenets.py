@@ -13,7 +13,8 @@
   below 0.2 and C'' e^{n} grows without bound.
 * The chapter's sentences: the shipped record ch13_equal_budget reproduces its bounds by one forward
   pass; it used chapter 4's effort (steps, restarts, step length, seed, radius); the search has
-  converged (the second half of the steps raises no restart by more than 2%); the FIRENET is less
+  nearly converged (the second half of the steps raises no restart by more than 3%, but
+  raises some); the FIRENET is less
   accurate than the U-Net on the heads (by more than 3 dB) and the data see less than 1% of its
   error (the rest lies in the kernel of A).
 """
@@ -168,7 +169,8 @@ def test_record_bounds_are_reproduced_by_a_forward_pass(problem, record):
 def test_search_converged(record):
     found, _ = record
     h = found["ratio_history_firenet"]
-    assert float((h.amax(dim=1) / h[:, :51].amax(dim=1)).max()) < 1.02
+    gain = float((h.amax(dim=1) / h[:, :51].amax(dim=1)).max())
+    assert 1.0 < gain < 1.03           # "nearly flat", and still rising a little (the chapter says so)
 
 
 def test_firenet_is_less_accurate_than_the_unet_and_its_error_is_in_the_kernel(problem):
