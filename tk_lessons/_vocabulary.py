@@ -364,6 +364,11 @@ SPECIFIC: dict[str, str] = {
     "line_map": "the student's Tikhonov on the line x + t z",
     "max_error": "the student's larger error on two images",
     "floor": "the student's dichotomy floor (||x - x'|| - L eta) / 2",
+    "s": "sparsity: the number of coefficients kept (best_terms, support_floor)",
+    "lipschitz_floor": "1 / sigma_min(B_T): the least local Lipschitz constant of a map exact on a support T",
+    "sigma_min": "the smallest singular value of an operator restricted to a support",
+    "direction": "a unit-norm image along which the data change least (support_floor)",
+    "support": "flat coefficient indices of a support T",
     # Chapter 14: the per-pixel indicator
     "low": "smallest value of each pixel over a feasible set (PixelRange)",
     "high": "largest value of each pixel over a feasible set (PixelRange)",

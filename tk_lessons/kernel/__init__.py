@@ -17,7 +17,12 @@ the objects the course builds on that fact:
   image with the same data carries (Chapter 6);
 * :func:`feasible_set_map`, :func:`optimal_error` and :func:`map_error`
   (:mod:`.optimal_maps`): maps that answer from the feasible set (the Chebyshev-centre map is
-  optimal), the optimal worst-case error, and any map's worst-case and mean error (Chapter 5).
+  optimal), the optimal worst-case error, and any map's worst-case and mean error (Chapter 5);
+* :func:`pixel_range` and :func:`detection_rates` (:mod:`.indicator`): the pixel-wise range of
+  an empirical feasible set, a per-pixel hallucination indicator (Chapter 14);
+* :func:`best_terms` and :func:`support_floor` (:mod:`.sparse_floor`): best ``s``-term
+  approximations and the least Lipschitz constant of any map exact on a sparse support
+  (Chapter 13).
 
 Examples
 --------
@@ -37,6 +42,7 @@ from .chebyshev import chebyshev_centre
 from .indicator import PixelRange, detection_rates, pixel_range
 from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
 from .projection import component, project
+from .sparse_floor import SupportFloor, best_terms, support_floor
 from .sizes import KernelSize, feasible_sets, kernel_size
 from .transfer import DetailTransfer, detail_transfer, transfer_map, transferred_fraction
 
@@ -44,5 +50,6 @@ __all__ = [
     "project", "component", "approximate", "ApproximateKernel", "kernel_size", "KernelSize",
     "feasible_sets", "chebyshev_centre", "detail_transfer", "DetailTransfer", "transfer_map",
     "transferred_fraction", "feasible_set_map", "FeasibleSetMap", "map_error", "MapError",
-    "optimal_error", "pixel_range", "PixelRange", "detection_rates",
+    "optimal_error", "pixel_range", "PixelRange", "detection_rates", "best_terms",
+    "support_floor", "SupportFloor",
 ]
