@@ -57,3 +57,33 @@ def test_detection_at(capsys):
         tk.checks.detection_at(s, m, 0.5, 0.5, 0.4)
     with pytest.raises(CheckError, match="a share of pixels"):
         tk.checks.detection_at(s, m, 0.5, 50, 2 / 3)
+
+
+def _toy(n=300, N=5, m=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, N, generator=g, dtype=torch.float64)
+    X[:, :m] = torch.randint(0, 2, (n, m), generator=g).double()   # few distinct data
+    return X, m
+
+
+def test_toy_kernel_sizes(capsys):
+    X, m = _toy()
+    # independent reference: brute force over all pairs with equal data
+    def brute(n):
+        best = 0.0
+        for i in range(n):
+            for j in range(n):
+                if torch.equal(X[i, :m], X[j, :m]):
+                    best = max(best, float((X[i] - X[j]).norm()))
+        return best
+    est = {n: brute(n) for n in (10, 60)}
+    assert est[10] <= est[60] < 3 ** 0.5
+    tk.checks.toy_kernel_sizes(X, m, est, 3 ** 0.5)
+    assert "correct" in capsys.readouterr().out
+    with pytest.raises(CheckError, match="estimates\\[60\\]"):       # all pairs, data ignored
+        tk.checks.toy_kernel_sizes(X, m, {60: float(torch.cdist(X[:60], X[:60]).max())},
+                                   3 ** 0.5)
+    with pytest.raises(CheckError, match="exact"):                   # forgot the square root
+        tk.checks.toy_kernel_sizes(X, m, est, 3.0)
+    with pytest.raises(CheckError, match="dict"):
+        tk.checks.toy_kernel_sizes(X, m, [est[10]], 3 ** 0.5)

@@ -566,13 +566,32 @@ def _cases_14():
 
     base = dict(A=A, X=X, y=y, eta=eta, x_clean=x_clean)
     good_s = score(x_rec, r.low, r.high)
+    flagged = good_s > 0.1
+    task3 = dict(s=good_s, x_rec=x_rec, x_clean=x_clean, mask=mask, net=net, A=A, low=r.low,
+                 high=r.high, threshold=0.1, hit=float(flagged[mask].float().mean()),
+                 false_alarm=float(flagged[~mask].float().mean()))
+    zero_filled = A.H(y).real                              # not the network's reconstruction
+    zf_s = score(zero_filled, r.low, r.high)
+    g = torch.Generator().manual_seed(3)
+    X_toy = torch.rand(1000, 6, generator=g, dtype=torch.float64)
+    X_toy[:, :2] = torch.randint(0, 2, (1000, 2), generator=g).double()
+    toy = tk.kernel.kernel_size
+    A_toy = tk.operators.MatrixOperator(torch.eye(6, dtype=torch.float64)[:2])
+    right = {n: toy(A_toy, X_toy[:n]).worst for n in (10, 100, 1000)}
+    all_pairs = {n: float(torch.cdist(X_toy[:n], X_toy[:n]).max()) for n in (10, 100, 1000)}
+    task4 = dict(X_toy=X_toy, m=2, estimates=right, exact=2.0)
     return [
         ("task1_truth_in_range", {**base, "low": r.low, "high": r.high},
          {**base, "low": x_clean + z, "high": x_clean + z}),          # the training image only
         ("task2_other_batches", {"score": score}, {"score": spread_only}),
-        ("task3_bound_and_second_threshold",
-         dict(s=good_s, x_rec=x_rec, x_clean=x_clean, mask=mask),
-         dict(s=r.high - r.low, x_rec=x_rec, x_clean=x_clean, mask=mask)),
+        ("task3_reconstruction_score_rates", task3,
+         {**task3, "s": torch.full_like(good_s, 10.0), "hit": 1.0, "false_alarm": 1.0}),
+        ("task3_reconstruction_score_rates", task3,                    # zero filling as x_rec
+         {**task3, "x_rec": zero_filled, "s": zf_s,
+          "hit": float((zf_s > 0.1)[mask].float().mean()),
+          "false_alarm": float((zf_s > 0.1)[~mask].float().mean())}),
+        ("task4_kernel_sizes", task4, {**task4, "estimates": all_pairs}),
+        ("task4_kernel_sizes", task4, {**task4, "exact": 4.0}),       # forgot the square root
     ]
 
 

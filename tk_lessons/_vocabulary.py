@@ -311,6 +311,7 @@ SPECIFIC: dict[str, str] = {
     "bound": "the required bound",
     "complex_domain": "take the kernel over the complex numbers",
     "estimate": "the student's estimate",
+    "estimates": "the student's estimates, one per sample size",
     "exact": "the exact value",
     "expected": "the expected value",
     "factor": "the required growth factor",

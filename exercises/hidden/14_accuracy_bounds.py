@@ -7,8 +7,10 @@ globals):
 * task 1: the truth ``x_clean`` lies in the student's range (it is in the feasible set), and the
   range is that of the sample;
 * task 2: ``score`` on another seed, and on a batch of three images of another size;
-* task 3: the student's score bounds the network's pixel error everywhere, and the rates agree
-  at a second threshold computed from the student's own ``s``.
+* task 3: ``x_rec`` is ``net(A(x_clean))``, ``s`` the score of it for the student's range
+  (checked in task 1), the bound holds, and the rates agree with that reference score at the
+  student's threshold and at 0.2;
+* task 4: the toy kernel-size estimates and the exact value, and the estimates rise.
 """
 
 from __future__ import annotations
@@ -41,12 +43,34 @@ def task2_other_batches(ns):
     checks.close("score with low == high", score(x_rec, low, low), ref, rtol=1e-5, atol=1e-6)
 
 
-def task3_bound_and_second_threshold(ns):
-    """error <= s everywhere, and the rates at threshold 0.2 from the student's s."""
-    s, x_rec, x_clean, mask = checks.defined(ns, "s", "x_rec", "x_clean", "mask")
-    if bool(((x_rec - x_clean).abs() > s + 1e-5).any()):
-        raise CheckError("the network's pixel error exceeds your score somewhere: with the truth in "
-                         "the feasible set the score bounds the error (Task 4)")
-    flagged = s > 0.2
-    checks.detection_at(s, mask, 0.2, float(flagged[mask].float().mean()),
+def task3_reconstruction_score_rates(ns):
+    """x_rec is the network's reconstruction, s its score from the student's range, and the
+    rates at the student's threshold and at 0.2 are those of that reference score."""
+    s, x_rec, x_clean, mask, net, A, low, high, hit, false_alarm, threshold = checks.defined(
+        ns, "s", "x_rec", "x_clean", "mask", "net", "A", "low", "high", "hit", "false_alarm",
+        "threshold")
+    with torch.no_grad():
+        reference_rec = net(A(x_clean))
+    checks.close("x_rec (the network's reconstruction net(A(x_clean)))", x_rec, reference_rec,
+                 rtol=1e-4, atol=1e-5)
+    reference = kernel.PixelRange(low, high, torch.arange(1)).score(reference_rec)
+    checks.close("s (the score of x_rec for the range low, high)", s, reference, rtol=1e-4,
+                 atol=1e-5)
+    if bool(((reference_rec - x_clean).abs() > reference + 1e-5).any()):
+        raise CheckError("the network's pixel error exceeds the score somewhere: with the truth "
+                         "in the feasible set the score bounds the error (Task 5)")
+    checks.detection_at(reference, mask, threshold, hit, false_alarm)
+    flagged = reference > 0.2
+    checks.detection_at(reference, mask, 0.2, float(flagged[mask].float().mean()),
                         float(flagged[~mask].float().mean()))
+
+
+def task4_kernel_sizes(ns):
+    """The estimates for the student's sizes, a fresh check at n = 500, and exact."""
+    X_toy, m, estimates, exact = checks.defined(ns, "X_toy", "m", "estimates", "exact")
+    if not isinstance(estimates, dict) or sorted(estimates) != [10, 100, 1000]:
+        raise CheckError("estimates must be a dict with the keys 10, 100 and 1000")
+    checks.toy_kernel_sizes(X_toy, m, estimates, exact)
+    values = [estimates[n] for n in (10, 100, 1000)]
+    if not all(a <= b + 1e-12 for a, b in zip(values, values[1:])) or values[-1] > exact:
+        raise CheckError("the estimates of nested samples must rise and stay below exact")

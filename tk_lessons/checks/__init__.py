@@ -44,7 +44,8 @@ Examples
 from __future__ import annotations
 
 from ._core import CheckError
-from .accuracy_bounds import detection_at, pixel_range_values, score_function
+from .accuracy_bounds import (detection_at, pixel_range_values, score_function,
+                              toy_kernel_sizes)
 from .basics import at_least, close, defined
 from .false_positives import (certified_bound, false_positive_data, line_dichotomy,
                               two_image_bound)
@@ -97,5 +98,5 @@ __all__ = [
     # firenets
     "cp_step_function", "firenet_errors_function", "restart_rate_function",
     # accuracy_bounds
-    "detection_at", "pixel_range_values", "score_function",
+    "detection_at", "pixel_range_values", "score_function", "toy_kernel_sizes",
 ]

@@ -12,11 +12,11 @@ from typing import Callable
 import torch
 
 from .. import _validate
-from ..kernel import indicator
-from ..operators import LinearOperator
+from ..kernel import indicator, sizes
+from ..operators import LinearOperator, MatrixOperator
 from ._core import CheckError, agree, as_number, as_tensor, ok
 
-__all__ = ["detection_at", "pixel_range_values", "score_function"]
+__all__ = ["detection_at", "pixel_range_values", "score_function", "toy_kernel_sizes"]
 
 
 def pixel_range_values(A: LinearOperator, X: torch.Tensor, y: torch.Tensor, eta: float,
@@ -131,3 +131,46 @@ def detection_at(score: torch.Tensor, mask: torch.Tensor, threshold: float, hit:
     agree("false_alarm", fa_value, float(ref_fa[0]), rtol=0, atol=1e-6,
           hint="the flagged pixels outside the mask, divided by the number of pixels outside it")
     ok("detection rates")
+
+
+def toy_kernel_sizes(X: torch.Tensor, m: int, estimates: object, exact: object) -> None:
+    r"""Check kernel-size estimates of the toy class :math:`A = [I_m\ 0]` on :math:`[0, 1]^N`.
+
+    ``estimates[n]`` must be the worst-case kernel size (noiseless) of the first ``n`` rows of
+    ``X``: the largest :math:`\lVert x_i - x_j \rVert` over pairs with equal first ``m``
+    coordinates. ``exact`` must be the kernel size of the whole class, :math:`\sqrt{N - m}`.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape ``(B, N)``
+        The sample, rows in :math:`[0, 1]^N`.
+    m : int
+        Number of measured coordinates.
+    estimates : dict
+        ``{n: estimate}`` for sample sizes ``n <= B``.
+    exact : float
+        The student's kernel size of the class.
+
+    Examples
+    --------
+    >>> X = torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.5, 0.5]])
+    >>> toy_kernel_sizes(X, 1, {2: 2 ** 0.5, 3: 2 ** 0.5}, 2 ** 0.5)
+    ✔ toy kernel sizes: correct
+    """
+    X = as_tensor("X", X)
+    if X.dim() != 2 or not 0 < int(m) < X.shape[1]:
+        raise ValueError(f"X must have shape (B, N) with N > m = {m!r}, got {tuple(X.shape)}")
+    if not isinstance(estimates, dict) or not estimates:
+        raise CheckError("estimates must be a dict {n: estimate} for some sample sizes n")
+    N, m = X.shape[1], int(m)
+    A = MatrixOperator(torch.eye(N, dtype=X.dtype)[:m])
+    for n in sorted(estimates):
+        reference = sizes.kernel_size(A, X[:int(n)]).worst
+        agree(f"estimates[{n}]", as_number(f"estimates[{n}]", estimates[n]), reference,
+              rtol=1e-6, atol=1e-9,
+              hint="take the largest ||x_i - x_j|| over the pairs of the first n rows whose "
+                   "first m coordinates (their data) are equal")
+    agree("exact", as_number("exact", exact), float(N - m) ** 0.5, rtol=1e-6,
+          hint="two images of the class with the same data differ only in the last N - m "
+               "coordinates, each by at most 1: the diameter of a cube")
+    ok("toy kernel sizes")
