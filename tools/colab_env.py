@@ -171,7 +171,13 @@ def _base_env(home: Path) -> dict[str, str]:
            if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "MPLBACKEND", "JUPYTER_PATH")}
     ipython_dir = home / "ipython"  # no profile or startup file of the user's
     ipython_dir.mkdir(exist_ok=True)
-    env.update(IPYTHONDIR=str(ipython_dir), PYTHONNOUSERSITE="1")
+    # matplotlib's own config and font cache, empty at first as on a new Colab machine; a
+    # kernel of another environment then never writes the developer's ~/.cache/matplotlib
+    # (a font list written there without matplotlib's own fonts put "findfont" warnings on
+    # every page of the book)
+    mpl_dir = home / "matplotlib"
+    mpl_dir.mkdir(exist_ok=True)
+    env.update(IPYTHONDIR=str(ipython_dir), MPLCONFIGDIR=str(mpl_dir), PYTHONNOUSERSITE="1")
     return env
 
 

@@ -143,15 +143,15 @@ def test_walsh_layout_puts_frequency_k_at_the_walsh_functions_that_oscillate_lik
     for k in range(-n // 2, n // 2):
         mask = torch.zeros(n, dtype=torch.bool)
         mask[n // 2 + k] = True                                                    # frequency k
-        (s,) = registry.walsh_layout(mask).nonzero().flatten().tolist()
+        (s,) = sampling.walsh_layout(mask).nonzero().flatten().tolist()
         assert s == (2 * k if k >= 0 else 2 * -k - 1) and int(_sign_changes(H[s:s + 1])) == s
     fourier = sampling.multilevel(32, 0.2, seed=0)
-    walsh = registry.walsh_layout(fourier)
+    walsh = sampling.walsh_layout(fourier)
     assert int(walsh.sum()) == int(fourier.sum()) and bool(walsh[0, 0]) and not bool(walsh[-1, -1])
     A = registry.build_operator({"kind": "hadamard", "mask": {"kind": "multilevel", "size": 32, "rate": 0.2}})
     assert torch.equal(A.mask, walsh) and A.ordering == "sequency"
     with pytest.raises(TypeError, match="mask must be a bool tensor"):
-        registry.walsh_layout(torch.ones(4))
+        sampling.walsh_layout(torch.ones(4))
 
 
 @pytest.mark.parametrize("spec, match", [

@@ -39,15 +39,6 @@ from tk_lessons.operators import Blur, MatrixOperator, SubsampledFourier, Wavele
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # tiny problems: a second thread only adds synchronisation (and stalls on a busy machine)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 

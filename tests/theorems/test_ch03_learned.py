@@ -29,14 +29,6 @@ from tk_lessons.operators import MatrixOperator, SubsampledFourier
 F64, C128 = torch.float64, torch.complex128
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 

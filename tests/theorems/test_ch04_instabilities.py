@@ -36,15 +36,6 @@ F64 = torch.float64
 C128 = torch.complex128
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # tiny problems: a second thread only adds synchronisation (and stalls on a busy machine)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 

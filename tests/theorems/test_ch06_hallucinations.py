@@ -36,14 +36,6 @@ from tk_lessons.zoo import recipes
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def norm(v: torch.Tensor) -> float:
     return float(np.linalg.norm(v.detach().cpu().numpy().ravel()))
 

@@ -21,7 +21,9 @@ The modules, each re-exported here (``tk.sampling.<name>``):
   :func:`multilevel`;
 * :mod:`~tk_lessons.sampling.lines`: :func:`cartesian`, :func:`radial`, :func:`lowpass`;
 * :mod:`~tk_lessons.sampling.nesting`: :func:`nested` and its pattern families ``KINDS``;
-* :mod:`~tk_lessons.sampling.symmetry`: :func:`symmetrise`.
+* :mod:`~tk_lessons.sampling.symmetry`: :func:`symmetrise`;
+* :mod:`~tk_lessons.sampling.walsh`: :func:`walsh_layout` (a Fourier mask in Walsh–Hadamard
+  sequency order).
 
 Examples
 --------
@@ -37,6 +39,7 @@ from .lines import cartesian, lowpass, radial
 from .nesting import KINDS, nested
 from .random_masks import multilevel, uniform, variable_density
 from .symmetry import symmetrise
+from .walsh import walsh_layout
 
 __all__ = ["KINDS", "cartesian", "lowpass", "multilevel", "nested", "radial", "symmetrise", "uniform",
-           "variable_density"]
+           "variable_density", "walsh_layout"]

@@ -36,7 +36,7 @@ from ..networks.learned_linear import real_features
 from ..operators import LinearOperator, Radon, SubsampledFourier, SubsampledHadamard
 
 __all__ = ["load", "available", "info", "register", "build", "build_operator", "build_model",
-           "build_mask", "walsh_layout", "ChecksumError", "WEIGHTS_DIR", "MANIFEST"]
+           "build_mask", "ChecksumError", "WEIGHTS_DIR", "MANIFEST"]
 
 #: Where the shipped weights and their manifest live (inside the installed package).
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -79,39 +79,12 @@ def build_mask(spec: dict[str, Any]) -> torch.Tensor:
     return sampling.symmetrise(mask) if symmetric else mask
 
 
-def walsh_layout(mask: torch.Tensor) -> torch.Tensor:
-    """A centred Fourier-layout mask read as a Walsh–Hadamard mask in sequency order.
-
-    The Walsh function of sequency ``2k`` oscillates like a cosine of frequency ``k``
-    and that of sequency ``2k - 1`` like a sine of frequency ``k``; so frequency
-    ``k >= 0`` (index ``N // 2 + k``) becomes sequency ``2k`` and frequency ``k < 0``
-    becomes sequency ``2|k| - 1``, along each axis. The map is a bijection: the
-    sample count stays exact, and a pattern dense near DC becomes one dense near
-    sequency 0 (the top-left corner), as the multilevel Hadamard patterns of the papers.
-
-    Examples
-    --------
-    >>> mask = torch.zeros(8, dtype=torch.bool)
-    >>> mask[3:6] = True                          # frequencies -1, 0, 1
-    >>> walsh_layout(mask).nonzero().flatten().tolist()
-    [0, 1, 2]
-    """
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    out = mask
-    for axis, n in enumerate(mask.shape):
-        s = torch.arange(n)
-        centred = n // 2 + torch.where(s % 2 == 0, s // 2, -(s + 1) // 2)   # sequency s <- frequency index
-        out = out.index_select(axis, centred.to(mask.device))
-    return out
-
-
 def build_operator(spec: dict[str, Any]) -> LinearOperator:
     """The forward operator of a spec: ``{"kind": "fourier", "mask": {...}}``, ``{"kind": "radon", ...}``
     or ``{"kind": "hadamard", "mask": {...}}``.
 
     A Hadamard spec's mask is built as a Fourier mask (:func:`build_mask`) and reordered by
-    :func:`walsh_layout` into sequency order, low sequencies where the Fourier mask has low
+    :func:`tk_lessons.sampling.walsh_layout` into sequency order, low sequencies where the Fourier mask has low
     frequencies.
 
     Examples
@@ -130,7 +103,7 @@ def build_operator(spec: dict[str, Any]) -> LinearOperator:
     if kind == "radon":
         return Radon(spec.pop("size"), spec.pop("angles"), **spec)
     if kind == "hadamard":
-        return SubsampledHadamard(walsh_layout(build_mask(spec["mask"])))
+        return SubsampledHadamard(sampling.walsh_layout(build_mask(spec["mask"])))
     raise ValueError(f"unknown operator kind {kind!r}; expected 'fourier', 'radon' or 'hadamard'")
 
 
