@@ -40,14 +40,6 @@ from tk_lessons import data, kernel, solvers
 from tk_lessons.zoo import recipes
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def letters(n, seed):
     g = torch.Generator().manual_seed(seed)
     corners = torch.randint(8, 40, (n, 2), generator=g)

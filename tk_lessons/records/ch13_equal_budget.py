@@ -3,13 +3,22 @@
 Chapter 13 attacks the FIRENET (``solvers.firenet``, Haar wavelets with 3 levels,
 ``lam = 0.01``, 8 restarts of 25 primal-dual steps: 200 layers) on chapter 4's problem: the
 operator of ``unet_radial64`` (10 golden-angle radial spokes), the first four test heads
-(``HeadsDataset(4, size=64, seed=3)``) and the radius ``eps = 0.05 * mean ||A x||``. The
-search is chapter 4's, with chapter 4's effort: :func:`tk_lessons.attacks.lipschitz_lower_bound`
-on the sphere ``||e|| = eps``, 100 steps, 8 restarts, step length 1, seed 0, differentiated
-through all 200 layers. Every ratio is a certified lower bound on ``L^eps(Psi, A x)``; the
-record keeps the best perturbation of each head and the ratio of every iterate.
+(``HeadsDataset(4, size=64, seed=3)``) and the radius ``eps = 0.05 * mean ||A x||``. Three
+searches, all :func:`tk_lessons.attacks.lipschitz_lower_bound` on the sphere ``||e|| = eps``
+with step length 1 and seed 0, differentiated through every layer or iteration:
 
-Regenerate (about 6 minutes on one CPU thread)::
+1. ``firenet``: chapter 4's effort (100 steps, 8 restarts) on the heads, so the FIRENET's
+   bound stands beside the U-Net's and TV's of ``ch04_equal_budget``;
+2. ``long_*``: the convergence check, one start (the first of the eight) continued to 400
+   steps, four times the effort, for the FIRENET, the U-Net and TV alike;
+3. ``sparse``: chapter 4's effort on the images the FIRENET theorem is about, the best
+   100-term Haar approximations of the same heads (:func:`tk_lessons.kernel.best_terms`),
+   with ``eps = 0.05 * mean ||A x_s||``.
+
+Every ratio is a certified lower bound on ``L^eps(Psi, A x)``; the record keeps the best
+perturbation of each head and the ratio of every iterate.
+
+Regenerate (about 20 minutes on one CPU thread)::
 
     python -m tk_lessons.records.ch13_equal_budget
 """
@@ -21,9 +30,10 @@ import time
 
 import torch
 
-from .. import attacks, data, operators, solvers, zoo
+from .. import attacks, data, kernel, operators, solvers, zoo
 from . import save
 from .ch04_equal_budget import BUDGET, HEAD_SEED, LR, N_HEADS, RESTARTS, SEED, STEPS
+from .ch04_equal_budget import setting as chapter_4_setting
 
 __all__ = ["setting", "main"]
 
@@ -32,6 +42,8 @@ LAM = 0.01
 N_OUTER = 8
 N_INNER = 25
 LEVELS = 3
+LONG_STEPS = 400            # the convergence check: 4 x the steps, one start
+SPARSITY = 100             # Haar terms kept for the sparse heads
 
 
 def setting(device: torch.device | str = "cpu"):
@@ -49,14 +61,38 @@ def setting(device: torch.device | str = "cpu"):
     return firenet, A, W, X, y, eps
 
 
+def _search(recon, y, eps, steps, restarts):
+    start = time.perf_counter()
+    res = attacks.lipschitz_lower_bound(recon, y, eps, n_iter=steps, restarts=restarts, lr=LR, seed=SEED)
+    return res, round(time.perf_counter() - start, 1)
+
+
 def main() -> None:
     torch.set_num_threads(1)
     firenet, A, W, X, y, eps = setting()
-    start = time.perf_counter()
-    res = attacks.lipschitz_lower_bound(firenet, y, eps, n_iter=STEPS, restarts=RESTARTS, lr=LR, seed=SEED)
-    seconds = round(time.perf_counter() - start, 1)
-    ratio = [round(float(r), 4) for r in res.ratio]
-    print(f"FIRENET: ratios {ratio} in {seconds} s")
+    methods, *_ = chapter_4_setting()
+    tensors, ratios, seconds = {}, {}, {}
+
+    res, seconds["FIRENET"] = _search(firenet, y, eps, STEPS, RESTARTS)
+    tensors["e_firenet"], tensors["ratio_history_firenet"] = res.e, res.history["ratio"]
+    ratios["FIRENET"] = [round(float(r), 4) for r in res.ratio]
+    print(f"FIRENET: ratios {ratios['FIRENET']} in {seconds['FIRENET']} s")
+
+    for name, recon in {"FIRENET": firenet, **methods}.items():
+        key = name.lower().replace("-", "")
+        res, seconds[f"long {name}"] = _search(recon, y, eps, LONG_STEPS, 1)
+        tensors[f"long_history_{key}"] = res.history["ratio"][0]            # (LONG_STEPS + 1, heads)
+        ratios[f"long {name}"] = [round(float(r), 4) for r in res.ratio]
+        print(f"long {name}: ratios {ratios[f'long {name}']} in {seconds[f'long {name}']} s")
+
+    X_sparse = kernel.best_terms(X, W, SPARSITY)
+    y_sparse = A(X_sparse)
+    eps_sparse = BUDGET * y_sparse.abs().flatten(1).norm(dim=1).mean().item()
+    res, seconds["sparse FIRENET"] = _search(firenet, y_sparse, eps_sparse, STEPS, RESTARTS)
+    tensors["e_sparse"], tensors["ratio_history_sparse"] = res.e, res.history["ratio"]
+    ratios["sparse FIRENET"] = [round(float(r), 4) for r in res.ratio]
+    print(f"sparse FIRENET: ratios {ratios['sparse FIRENET']} in {seconds['sparse FIRENET']} s")
+
     card = {
         "description": __doc__.split("\n")[0],
         "command": f"python -m tk_lessons.records.{NAME}",
@@ -66,15 +102,20 @@ def main() -> None:
                                "levels": LEVELS, "real": True},
                    "heads": f"HeadsDataset({N_HEADS}, size=64, seed={HEAD_SEED})",
                    "eta": f"{BUDGET} * mean ||A x||", "eta_value": eps,
-                   "data_norms": [round(float(v), 6) for v in y.abs().flatten(1).norm(dim=1)]},
-        "result": {"ratio": {"FIRENET": ratio}, "seconds": {"FIRENET": seconds},
-                   "threads": torch.get_num_threads(), "torch": torch.__version__,
-                   "machine": platform.machine()},
-        "tensors": {"e_firenet": "the best perturbation found for each head, complex, shape of y",
-                    "ratio_history_firenet":
-                        "||Psi(y + e) - Psi(y)|| / ||e|| of every iterate, (restarts, steps + 1, heads)"},
+                   "data_norms": [round(float(v), 6) for v in y.abs().flatten(1).norm(dim=1)],
+                   "long": {"steps": LONG_STEPS, "restarts": 1,
+                            "maps": "the FIRENET, and the U-Net and TV of ch04_equal_budget.setting"},
+                   "sparse": {"images": f"kernel.best_terms(heads, W, {SPARSITY})",
+                              "eta": f"{BUDGET} * mean ||A x_s||", "eta_value": eps_sparse}},
+        "result": {"ratio": ratios, "seconds": seconds, "threads": torch.get_num_threads(),
+                   "torch": torch.__version__, "machine": platform.machine()},
+        "tensors": {"e_firenet, e_sparse": "the best perturbation found for each head, complex, shape of y",
+                    "ratio_history_firenet, ratio_history_sparse":
+                        "||Psi(y + e) - Psi(y)|| / ||e|| of every iterate, (restarts, steps + 1, heads)",
+                    "long_history_firenet, long_history_unet, long_history_tv":
+                        "the same ratio along the 400-step search from the first start, (401, heads)"},
     }
-    print(save(NAME, {"e_firenet": res.e, "ratio_history_firenet": res.history["ratio"]}, card))
+    print(save(NAME, tensors, card))
 
 
 if __name__ == "__main__":
