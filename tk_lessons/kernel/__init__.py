@@ -18,6 +18,9 @@ the objects the course builds on that fact:
 * :func:`feasible_set_map`, :func:`optimal_error` and :func:`map_error`
   (:mod:`.optimal_maps`): maps that answer from the feasible set (the Chebyshev-centre map is
   optimal), the optimal worst-case error, and any map's worst-case and mean error (Chapter 5).
+* :func:`level_kernel_size`, :func:`tradeoff_bound`, :func:`tradeoff_lipschitz`,
+  :func:`tikhonov_gains` and :func:`span_fraction` (:mod:`.approximate_sizes`): kernel sizes at a
+  gain level and the accuracy–stability trade-off for ill-conditioned operators (Chapter 12).
 
 Examples
 --------
@@ -33,7 +36,10 @@ tensor([0., 1.], dtype=torch.float64)
 """
 
 from .approximation import ApproximateKernel, approximate
+from .approximate_sizes import (LevelKernelSize, level_kernel_size, span_fraction, tikhonov_gains,
+                               tradeoff_bound, tradeoff_lipschitz)
 from .chebyshev import chebyshev_centre
+from .jump_class import jump_error, jump_member, jump_operator
 from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
 from .projection import component, project
 from .sizes import KernelSize, feasible_sets, kernel_size
@@ -43,5 +49,7 @@ __all__ = [
     "project", "component", "approximate", "ApproximateKernel", "kernel_size", "KernelSize",
     "feasible_sets", "chebyshev_centre", "detail_transfer", "DetailTransfer", "transfer_map",
     "transferred_fraction", "feasible_set_map", "FeasibleSetMap", "map_error", "MapError",
-    "optimal_error",
+    "optimal_error", "jump_operator", "jump_member", "jump_error",
+    "level_kernel_size", "LevelKernelSize", "tradeoff_bound", "tradeoff_lipschitz", "tikhonov_gains",
+    "span_fraction",
 ]
