@@ -500,12 +500,52 @@ def _cases_07():
     ]
 
 
+def _cases_11():
+    import torch
+
+    def forced_error(A, X, train):
+        same = torch.cdist(A(X), A(X)) < 1e-9
+        return max(float(torch.cdist(X[j:j + 1], X[same[j]]).max()) for j in train)
+
+    def best_and_worst(A, X):
+        same = torch.cdist(A(X), A(X)) < 1e-9
+        D = torch.where(same, torch.cdist(X, X), torch.zeros(()))
+        farthest = D.max(dim=1).values
+        low = torch.where(same, farthest[None, :], torch.inf).min(dim=1).values.max()
+        return float(low), float(D.max())
+
+    def jump_worst_case(recon, t):
+        height = torch.where(t <= 0, 1.0, -1.0).to(torch.float64)
+        return float((recon(t) - torch.cat([t, height], dim=1)).norm(dim=1).max())
+
+    def jump_bound(recon, t):
+        out = recon(torch.tensor([[0.0], [t]], dtype=torch.float64))
+        return 1 - float((out[1] - out[0]).norm()) / 2
+
+    def mean_error(recon, t):            # the mean error, not the worst case
+        height = torch.where(t <= 0, 1.0, -1.0).to(torch.float64)
+        return float((recon(t) - torch.cat([t, height], dim=1)).norm(dim=1).mean())
+
+    return [
+        ("task1_other_classes", {"forced_error": forced_error},
+         {"forced_error": lambda A, X, train: forced_error(A, X, train[:1])}),
+        ("task2_other_classes", {"best_and_worst": best_and_worst},
+         {"best_and_worst": lambda A, X: (best_and_worst(A, X)[0] / 2,
+                                          best_and_worst(A, X)[1])}),
+        ("task3_random_networks", {"jump_worst_case": jump_worst_case},
+         {"jump_worst_case": mean_error}),
+        ("task4_random_networks", {"jump_bound": jump_bound},
+         {"jump_bound": lambda recon, t: 1.0}),
+    ]
+
+
 @pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
                                          ("03_learned", _cases_03),
                                          ("04_instabilities", _cases_04),
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
-                                         ("07_false_positives", _cases_07)])
+                                         ("07_false_positives", _cases_07),
+                                         ("11_optimal_maps", _cases_11)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
     from tk_lessons.checks import CheckError
 

@@ -364,4 +364,6 @@ SPECIFIC: dict[str, str] = {
     "line_map": "the student's Tikhonov on the line x + t z",
     "max_error": "the student's larger error on two images",
     "floor": "the student's dichotomy floor (||x - x'|| - L eta) / 2",
+    "hidden": "units per hidden layer of a small MLP (Chapter 11)",
+    "layers": "number of hidden layers of a small MLP (Chapter 11)",
 }

@@ -25,7 +25,9 @@ chapter adds its checks in a new topic module (re-exported here):
 * :mod:`~tk_lessons.checks.hallucinations`: a memoriser's transferred detail, both sides of the
   no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
-  dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7).
+  dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7);
+* :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
+  set, the best and worst training set, continuous maps on the jump class (Chapter 11).
 
 Checks that take the expected value from the caller (:func:`close`, :func:`at_least`,
 :func:`lipschitz_estimate`) belong in hidden checks; a visible check cell calls a check that
@@ -51,6 +53,8 @@ from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios,
 from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
 from .learned import (data_step, jitter, mean_noise_ratio, out_of_distribution, psnr_comparison,
                       risk_minimiser, unrolled_itnet)
+from .optimal_training import (forced_error_function, jump_bound_function,
+                               jump_worst_case_function, training_set_range)
 from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, singular_value_count,
                           trace)
 from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel_size_function,
@@ -90,4 +94,7 @@ __all__ = [
     "memoriser_transfer", "transfer_map_function", "transfer_sides",
     # false_positives
     "certified_bound", "false_positive_data", "line_dichotomy", "two_image_bound",
+    # optimal_training
+    "forced_error_function", "jump_bound_function", "jump_worst_case_function",
+    "training_set_range",
 ]
