@@ -26,6 +26,8 @@ chapter adds its checks in a new topic module (re-exported here):
   no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
   dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7);
+* :mod:`~tk_lessons.checks.ill_conditioned`: kernel sizes at a level, Tikhonov's Lipschitz
+  constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
 * :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
   set, the best and worst training set, continuous maps on the jump class (Chapter 11).
 
@@ -48,6 +50,7 @@ from .basics import at_least, close, defined
 from .false_positives import (certified_bound, false_positive_data, line_dichotomy,
                               two_image_bound)
 from .hallucinations import memoriser_transfer, transfer_map_function, transfer_sides
+from .ill_conditioned import approximate_share, level_kernel_size_value, tikhonov_lipschitz, tradeoff_floor
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
 from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
@@ -97,4 +100,6 @@ __all__ = [
     # optimal_training
     "forced_error_function", "jump_bound_function", "jump_worst_case_function",
     "training_set_range",
+    # ill_conditioned
+    "approximate_share", "level_kernel_size_value", "tikhonov_lipschitz", "tradeoff_floor",
 ]

@@ -19,7 +19,7 @@ the objects the course builds on that fact:
   (:mod:`.optimal_maps`): maps that answer from the feasible set (the Chebyshev-centre map is
   optimal), the optimal worst-case error, and any map's worst-case and mean error (Chapter 5).
 * :func:`level_kernel_size`, :func:`tradeoff_bound`, :func:`tradeoff_lipschitz`,
-  :func:`tikhonov_gains` and :func:`span_fraction` (:mod:`.approximate_sizes`): kernel sizes at a
+  :func:`tikhonov_gains`, :func:`svd_tikhonov` and :func:`span_fraction` (:mod:`.approximate_sizes`): kernel sizes at a
   gain level and the accuracy–stability trade-off for ill-conditioned operators (Chapter 12).
 
 Examples
@@ -36,8 +36,8 @@ tensor([0., 1.], dtype=torch.float64)
 """
 
 from .approximation import ApproximateKernel, approximate
-from .approximate_sizes import (LevelKernelSize, level_kernel_size, span_fraction, tikhonov_gains,
-                               tradeoff_bound, tradeoff_lipschitz)
+from .approximate_sizes import (LevelKernelSize, level_kernel_size, span_fraction, svd_tikhonov,
+                               tikhonov_gains, tradeoff_bound, tradeoff_lipschitz)
 from .chebyshev import chebyshev_centre
 from .jump_class import jump_error, jump_member, jump_operator
 from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
@@ -51,5 +51,5 @@ __all__ = [
     "transferred_fraction", "feasible_set_map", "FeasibleSetMap", "map_error", "MapError",
     "optimal_error", "jump_operator", "jump_member", "jump_error",
     "level_kernel_size", "LevelKernelSize", "tradeoff_bound", "tradeoff_lipschitz", "tikhonov_gains",
-    "span_fraction",
+    "span_fraction", "svd_tikhonov",
 ]

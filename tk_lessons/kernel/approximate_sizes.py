@@ -14,6 +14,7 @@ over pairs of images, computed here exactly:
   worst-case error ``delta`` can have;
 * :func:`tikhonov_gains`: the gain :math:`\\sigma/(\\sigma^2 + \\lambda)` of Tikhonov
   regularisation on each singular direction (its Lipschitz constant is the largest);
+* :func:`svd_tikhonov`: Tikhonov regularisation computed exactly from a full SVD;
 * :func:`span_fraction`: the share of a vector's norm in the span of an approximate kernel.
 """
 
@@ -28,7 +29,7 @@ from ..operators import LinearOperator
 from .approximation import ApproximateKernel
 
 __all__ = ["LevelKernelSize", "level_kernel_size", "tradeoff_bound", "tradeoff_lipschitz",
-           "tikhonov_gains", "span_fraction"]
+           "tikhonov_gains", "svd_tikhonov", "span_fraction"]
 
 
 def _flat(t: torch.Tensor) -> torch.Tensor:
@@ -189,6 +190,42 @@ def tikhonov_gains(singular_values: torch.Tensor, lam: float) -> torch.Tensor:
         raise ValueError("singular_values must be >= 0")
     s = singular_values
     return s / (s * s + lam)
+
+
+def svd_tikhonov(svd: ApproximateKernel, A: LinearOperator, y: torch.Tensor, lam: float) -> torch.Tensor:
+    r"""Tikhonov regularisation :math:`(A^*A + \lambda I)^{-1}A^*y`, exactly, from a full SVD of ``A``.
+
+    ``svd`` must hold *all* right singular vectors (``kernel.approximate(A, tau)`` with ``tau``
+    at least the largest singular value): then :math:`A^*A = V\operatorname{diag}(\sigma^2)V^*`
+    and the solution is :math:`V\,\bigl[(V^*A^*y)/(\sigma^2 + \lambda)\bigr]`, with no iteration
+    (conjugate gradients stop early on an ill-conditioned operator, which regularises too).
+    Real operators only; the result has ``y``'s real dtype.
+
+    Examples
+    --------
+    >>> from tk_lessons.kernel import approximate
+    >>> from tk_lessons.operators import MatrixOperator
+    >>> A = MatrixOperator(torch.diag(torch.tensor([1.0, 0.01], dtype=torch.float64)))
+    >>> svd_tikhonov(approximate(A, 2.0), A, torch.tensor([[1.0, 0.01]], dtype=torch.float64), 1e-4)
+    tensor([[0.9999, 0.5000]], dtype=torch.float64)
+    """
+    if not isinstance(svd, ApproximateKernel):
+        raise TypeError(f"svd must be an ApproximateKernel, got {type(svd).__name__}")
+    _validate.operator("A", A)
+    _validate.tensor("y", y)
+    lam = _validate.positive("lam", lam, allow_zero=True)
+    n = svd.basis.shape[0]
+    if len(svd) != n:
+        raise ValueError(f"svd must hold all {n} singular directions, got {len(svd)}; "
+                         "pass kernel.approximate(A, tau) with tau >= the largest singular value")
+    with torch.no_grad():
+        aty = A.adjoint(y)
+        if aty.is_complex():
+            raise TypeError("svd_tikhonov is for real operators (A^* y must be real)")
+        V = svd.basis.to(torch.float64).to(aty.device)
+        s = svd.singular_values.to(torch.float64).to(aty.device)
+        c = aty.reshape(aty.shape[0], -1).to(torch.float64) @ V
+        return ((c / (s * s + lam)) @ V.T).reshape(aty.shape).to(y.dtype)
 
 
 def span_fraction(approx: ApproximateKernel, v: torch.Tensor) -> torch.Tensor:
