@@ -77,3 +77,22 @@ def test_fit_interpolant_rejects_wrong_image_shape():
     A = _line()
     with pytest.raises(ValueError, match="x must be"):
         networks.fit_interpolant(networks.MLP(A), A, torch.zeros(2, 3))
+
+
+def test_written_out_adam_matches_torch_optim():
+    """fit_interpolant's update and step schedule are torch.optim.Adam + MultiStepLR's."""
+    A = _line()
+    x = torch.tensor([[-1.0, 1.0], [-0.2, 1.0], [0.3, -1.0]], dtype=torch.float64)
+    ours = networks.MLP(A, hidden=6, layers=2, seed=4)
+    ref = networks.MLP(A, hidden=6, layers=2, seed=4)
+    networks.fit_interpolant(ours, A, x, n_iter=40, lr=1e-2)
+    optimiser = torch.optim.Adam(ref.parameters(), lr=1e-2)
+    schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, [20, 30, 36], gamma=0.5)
+    y = A(x)
+    for _ in range(40):
+        optimiser.zero_grad()
+        (((ref(y) - x) ** 2).sum() / len(x)).backward()
+        optimiser.step()
+        schedule.step()
+    for p, q in zip(ours.parameters(), ref.parameters()):
+        assert torch.allclose(p, q, rtol=1e-10, atol=1e-12)

@@ -119,18 +119,26 @@ def fit_interpolant(model: nn.Module, A: LinearOperator, x: torch.Tensor, *,
                          f"{getattr(x, 'shape', type(x))}")
     with torch.no_grad():
         y = A(x)
-    params = list(model.parameters())
+    params = [p for p in model.parameters() if p.requires_grad]
     x = x.to(params[0].dtype)
-    optimiser = torch.optim.Adam(params, lr=lr)
+    # Adam written out (torch.optim.Adam's update, betas (0.9, 0.999), eps 1e-8): it saves
+    # torch's optimiser machinery, which loads torch._dynamo (seconds, and optional packages)
+    m1 = [torch.zeros_like(p) for p in params]
+    m2 = [torch.zeros_like(p) for p in params]
     milestones = [int(n_iter * f) for f in (0.5, 0.75, 0.9)]
-    schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, milestones, gamma=0.5)
+    step = lr
     model.train()
-    for _ in range(n_iter):
-        optimiser.zero_grad()
+    for k in range(1, n_iter + 1):
         loss = ((model(y) - x) ** 2).sum() / len(x)
-        loss.backward()
-        optimiser.step()
-        schedule.step()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g, a, b in zip(params, grads, m1, m2):
+                a.mul_(0.9).add_(g, alpha=0.1)
+                b.mul_(0.999).addcmul_(g, g, value=0.001)
+                denom = (b / (1 - 0.999 ** k)).sqrt_().add_(1e-8)
+                p.addcdiv_(a, denom, value=-step / (1 - 0.9 ** k))
+        if k in milestones:
+            step /= 2
     model.eval()
     with torch.no_grad():
         return float((model(y) - x).flatten(1).norm(dim=1).max())
