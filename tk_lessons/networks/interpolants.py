@@ -88,7 +88,7 @@ def fit_interpolant(model: nn.Module, A: LinearOperator, x: torch.Tensor, *,
         ``eval`` mode.
     A : LinearOperator
         The forward operator that makes the training data ``y = A x``.
-    x : torch.Tensor, shape (B, *A.domain_shape)
+    x : torch.Tensor, shape ``(B, *A.domain_shape)``
         The training images, real.
     n_iter : int >= 1
         Adam steps (each on the whole training set), with the step ``lr`` halved three
