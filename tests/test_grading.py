@@ -539,13 +539,40 @@ def _cases_11():
     ]
 
 
+def _cases_12():
+    import torch
+
+    import tk_lessons as tk
+
+    A = tk.zoo.load("fbpunet_limited_angle").A
+    tau = 1e-2
+    approx = tk.kernel.approximate(A, tau)
+    heads = tk.zoo.recipes.test_set("fbpunet_limited_angle")[:2]
+    lesion = approx.project(tk.data.blob(32, center=(12.0, 14.0), radius=3.0).double()).float()
+    X = torch.cat([heads, heads + lesion])                # pairs (0, 2) and (1, 3) lie in N_tau
+    kappa = (X[0] - X[2]).norm().item()
+    base = {"A": A, "X": X, "tau": tau, "kappa": kappa}
+
+    def share_in(v):
+        flat = v.reshape(v.shape[0], -1).double()
+        return (flat @ approx.basis).norm(dim=1) / flat.norm(dim=1)
+
+    return [
+        # a pair of two heads: its distance is not kappa, and it is not in the approximate kernel
+        ("task1_pair", {**base, "pair": (0, 2)}, {**base, "pair": (0, 1)}),
+        ("task3_other_batch", {"share_in": share_in, "approx": approx},
+         {"share_in": lambda v: share_in(v) ** 2, "approx": approx}),        # squared shares
+    ]
+
+
 @pytest.mark.parametrize("stem, cases", [("02_stability", _cases_02),
                                          ("03_learned", _cases_03),
                                          ("04_instabilities", _cases_04),
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07),
-                                         ("11_optimal_maps", _cases_11)])
+                                         ("11_optimal_maps", _cases_11),
+                                         ("12_ill_conditioned", _cases_12)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):
     from tk_lessons.checks import CheckError
 

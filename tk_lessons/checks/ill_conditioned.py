@@ -17,7 +17,7 @@ from ._core import CheckError, agree, as_number, as_tensor, ok
 __all__ = ["level_kernel_size_value", "tikhonov_lipschitz", "approximate_share", "tradeoff_floor"]
 
 
-def level_kernel_size_value(answer: object, A: LinearOperator, X: torch.Tensor, tau: float, *,
+def level_kernel_size_value(value: object, A: LinearOperator, X: torch.Tensor, tau: float, *,
                             rtol: float = 1e-6) -> None:
     r"""Check the kernel size at level ``tau`` of the finite class ``X``.
 
@@ -40,13 +40,13 @@ def level_kernel_size_value(answer: object, A: LinearOperator, X: torch.Tensor, 
     tk_lessons.checks.CheckError: kernel size at level tau: got 3.1623, which is too large. Only pairs whose difference z has ||A z|| <= tau ||z|| count; take the largest distance among them
     """
     reference = kernel.level_kernel_size(A, X, tau).value
-    agree("kernel size at level tau", as_number("answer", answer), reference, rtol=rtol, atol=1e-9,
+    agree("kernel size at level tau", as_number("value", value), reference, rtol=rtol, atol=1e-9,
           hint="only pairs whose difference z has ||A z|| <= tau ||z|| count; take the largest distance "
                "among them")
     ok("kernel size at level tau")
 
 
-def tikhonov_lipschitz(answer: object, singular_values: torch.Tensor, lam: float, *, rtol: float = 1e-6) -> None:
+def tikhonov_lipschitz(value: object, singular_values: torch.Tensor, lam: float, *, rtol: float = 1e-6) -> None:
     r"""Check the Lipschitz constant :math:`\max_i \sigma_i/(\sigma_i^2 + \lambda)` of Tikhonov regularisation.
 
     Examples
@@ -62,17 +62,17 @@ def tikhonov_lipschitz(answer: object, singular_values: torch.Tensor, lam: float
     tk_lessons.checks.CheckError: Tikhonov's Lipschitz constant: got 100, which is too large. The gain on the i-th singular direction is sigma_i / (sigma_i^2 + lam); take the largest gain, not 1 / sigma_min
     """
     reference = kernel.tikhonov_gains(as_tensor("singular_values", singular_values), lam).max()
-    agree("Tikhonov's Lipschitz constant", as_number("answer", answer), reference, rtol=rtol,
+    agree("Tikhonov's Lipschitz constant", as_number("value", value), reference, rtol=rtol,
           hint="the gain on the i-th singular direction is sigma_i / (sigma_i^2 + lam); take the largest "
                "gain, not 1 / sigma_min")
     ok("Tikhonov's Lipschitz constant")
 
 
-def approximate_share(answer: object, A: LinearOperator, v: torch.Tensor, tau: float, *,
+def approximate_share(value: object, A: LinearOperator, z: torch.Tensor, tau: float, *,
                       rtol: float = 1e-5) -> None:
-    r"""Check the share :math:`\lVert P_{V_\tau} v \rVert / \lVert v \rVert` of ``v`` in the approximate kernel.
+    r"""Check the share :math:`\lVert P_{V_\tau} z \rVert / \lVert z \rVert` of ``z`` in the approximate kernel.
 
-    ``answer`` is one number per sample of the batch ``v`` (or one number for one sample).
+    ``value`` is one number per sample of the batch ``z`` (or one number for one sample).
 
     Examples
     --------
@@ -86,21 +86,21 @@ def approximate_share(answer: object, A: LinearOperator, v: torch.Tensor, tau: f
     >>> checks.approximate_share(0.64, A, v, 0.01)
     Traceback (most recent call last):
     ...
-    tk_lessons.checks.CheckError: share in V_tau: got 0.64, which is too small. Project v onto the span of the singular vectors with sigma <= tau and divide the norm of the projection by ||v|| (norms, not squared norms)
+    tk_lessons.checks.CheckError: share in V_tau: got 0.64, which is too small. Project z onto the span of the singular vectors with sigma <= tau and divide the norm of the projection by ||z|| (norms, not squared norms)
     """
-    _validate.tensor("v", v)
-    reference = kernel.span_fraction(kernel.approximate(A, tau), v)
-    value = as_tensor("answer", answer).reshape(-1)
+    _validate.tensor("z", z)
+    reference = kernel.span_fraction(kernel.approximate(A, tau), z)
+    value = as_tensor("value", value).reshape(-1)
     if value.numel() != reference.numel():
-        raise CheckError(f"share in V_tau: expected one number per sample of v ({reference.numel()}), got "
+        raise CheckError(f"share in V_tau: expected one number per sample of z ({reference.numel()}), got "
                          f"{value.numel()}")
     agree("share in V_tau", value.reshape(reference.shape), reference, rtol=rtol, atol=1e-7,
-          hint="project v onto the span of the singular vectors with sigma <= tau and divide the norm of "
-               "the projection by ||v|| (norms, not squared norms)")
+          hint="project z onto the span of the singular vectors with sigma <= tau and divide the norm of "
+               "the projection by ||z|| (norms, not squared norms)")
     ok("share in V_tau")
 
 
-def tradeoff_floor(answer: object, A: LinearOperator, X: torch.Tensor, L: float, *, rtol: float = 1e-6) -> None:
+def tradeoff_floor(floor: object, A: LinearOperator, X: torch.Tensor, L: float, *, rtol: float = 1e-6) -> None:
     r"""Check the trade-off floor :math:`\tfrac12 \max_{i,j}(\lVert x_i - x_j\rVert - L\lVert A(x_i - x_j)\rVert)`.
 
     Examples
@@ -118,6 +118,6 @@ def tradeoff_floor(answer: object, A: LinearOperator, X: torch.Tensor, L: float,
     tk_lessons.checks.CheckError: trade-off floor: got 2.7, which is too large. Half of the largest value of ||x_i - x_j|| - L ||A(x_i - x_j)|| over the pairs
     """
     reference = kernel.tradeoff_bound(A, X, L)
-    agree("trade-off floor", as_number("answer", answer), reference, rtol=rtol, atol=1e-9,
+    agree("trade-off floor", as_number("floor", floor), reference, rtol=rtol, atol=1e-9,
           hint="half of the largest value of ||x_i - x_j|| - L ||A(x_i - x_j)|| over the pairs")
     ok("trade-off floor")

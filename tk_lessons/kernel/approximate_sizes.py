@@ -89,7 +89,7 @@ def level_kernel_size(A: LinearOperator, X: torch.Tensor, tau: float) -> LevelKe
     ----------
     A : LinearOperator
         The forward operator.
-    X : torch.Tensor, shape (n, *A.domain_shape)
+    X : torch.Tensor, shape ``(n, *A.domain_shape)``
         The model class, ``n >= 2`` images.
     tau : float
         The gain level, ``>= 0``.
@@ -228,10 +228,10 @@ def svd_tikhonov(svd: ApproximateKernel, A: LinearOperator, y: torch.Tensor, lam
         return ((c / (s * s + lam)) @ V.T).reshape(aty.shape).to(y.dtype)
 
 
-def span_fraction(approx: ApproximateKernel, v: torch.Tensor) -> torch.Tensor:
-    r"""The share :math:`\lVert P v \rVert / \lVert v \rVert` of each ``v`` in the span of an approximate kernel.
+def span_fraction(subspace: ApproximateKernel, z: torch.Tensor) -> torch.Tensor:
+    r"""The share :math:`\lVert P z \rVert / \lVert z \rVert` of each ``z`` in the span of an approximate kernel.
 
-    ``P`` is the orthogonal projection onto the span of ``approx.basis``. A vector drawn at
+    ``P`` is the orthogonal projection onto the span of ``subspace.basis``. A vector drawn at
     random has share about :math:`\sqrt{k/N}` for ``k`` basis vectors in dimension ``N``.
 
     Examples
@@ -242,10 +242,10 @@ def span_fraction(approx: ApproximateKernel, v: torch.Tensor) -> torch.Tensor:
     >>> span_fraction(approximate(A, 0.01), torch.tensor([[3.0, 4.0]], dtype=torch.float64))
     tensor([0.8000], dtype=torch.float64)
     """
-    if not isinstance(approx, ApproximateKernel):
-        raise TypeError(f"approx must be an ApproximateKernel, got {type(approx).__name__}")
-    _validate.tensor("v", v)
-    norm = _flat(v).norm(dim=1)
+    if not isinstance(subspace, ApproximateKernel):
+        raise TypeError(f"subspace must be an ApproximateKernel, got {type(subspace).__name__}")
+    _validate.tensor("z", z)
+    norm = _flat(z).norm(dim=1)
     if bool((norm == 0).any()):
-        raise ValueError("v must hold nonzero vectors (a zero vector has no share)")
-    return _flat(approx.project(v)).norm(dim=1) / norm
+        raise ValueError("z must hold nonzero vectors (a zero vector has no share)")
+    return _flat(subspace.project(z)).norm(dim=1) / norm
