@@ -203,16 +203,25 @@ def test_tradeoff_for_dense_tikhonov_on_the_chapters_class(ct):
     level = float(D[(E <= TAU * D + 1e-9) & (D > 0)].max())
     assert level == pytest.approx(2.0, rel=1e-3)            # the lesions: the chapter's 2.000
     crossed = False
+    deltas, Ls = [], []
     with torch.no_grad():
         for lam in (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1):
             psi, L = tikhonov_dense(ct, lam)
             delta = max(norm(psi(A(X[i:i + 1])) - X[i:i + 1]) for i in range(16))
+            deltas.append(delta)
+            Ls.append(L)
             floor = 0.5 * float((D - L * E).max())
             assert delta >= floor - 1e-5
             assert delta >= 0.5 * level * (1 - L * TAU) - 1e-5
             assert kernel.tradeoff_bound(A, X, L) == pytest.approx(max(floor, 0.0), rel=1e-4, abs=1e-6)
             crossed |= delta < 2 * floor
     assert crossed                                           # without the 1/2 the floor is crossed
+    # the chapter: small lam buys accuracy with a large constant, large lam the opposite; the
+    # network's worst-case error lies between Tikhonov's at 1e-6 and 1e-5 (constants > 100)
+    assert deltas == sorted(deltas) and Ls == sorted(Ls, reverse=True)
+    with torch.no_grad():
+        delta_net = max(norm(ct["net"](A(X[i:i + 1])) - X[i:i + 1]) for i in range(16))
+    assert deltas[0] < delta_net < deltas[1] and Ls[1] > 100
 
 
 # ------------------------------------------------------------------------------------------
