@@ -280,3 +280,32 @@ def test_the_attack_change_lies_more_in_small_singular_directions_than_a_random_
     random_share = float((V.T @ random_change).norm() / random_change.norm())
     assert share > random_share + 0.1 and share > 0.7
     assert float(res.ratio.max()) > 5 * float(random_change.norm()) / eps
+
+
+def test_blur_exact_inverse_certifies_more_than_one_over_tau_and_tikhonov_is_stable():
+    # V_tau of a periodic blur: the Fourier modes whose transfer function is <= tau, from the FFT
+    B = operators.Blur(64, sigma=1.5)
+    tau = 1e-3
+    H = B.transfer.double()
+    d = data.text(64, "SIAM", fontsize=12).double()
+    z = torch.fft.ifft2(torch.fft.fft2(d) * (H.abs() <= tau)).real
+    x = recipes.head_images(1, seed=3).double()
+    inverse = lambda y: torch.fft.ifft2(torch.fft.fft2(y) / H).real        # noqa: E731
+    t = attacks.two_images(inverse, B, x, x + z)
+    assert float(B(z).norm()) <= tau * float(z.norm())
+    assert t.lower_bound.item() > 1 / tau and 1 / float(H.abs().min()) >= t.ratio.item()
+    # Tikhonov (closed form through the transfer function) errs by more than the distance
+    for lam in (1e-8, 1e-6, 1e-4):
+        tik = lambda y, lam=lam: torch.fft.ifft2(torch.fft.fft2(y) * H / (H * H + lam)).real  # noqa: E731
+        t = attacks.two_images(tik, B, x, x + z)
+        assert max(t.delta, t.delta_prime).item() > float(z.norm())
+
+
+def test_tikhonov_like_the_network_removes_the_approximate_kernel_part(ct):
+    A, x, z, blob = ct["A"], ct["x"], ct["z"], ct["blob"]
+    lam = float(tk.zoo.info("fbpunet_limited_angle")["metrics"]["tikhonov_lam_noisy"])
+    psi, _ = tikhonov_dense(ct, lam)
+    with torch.no_grad():
+        def shown(w):
+            return float(((psi(A(x + w)) - psi(A(x))) * w).sum() / (w * w).sum())
+        assert shown(z) < 0.2 and shown(blob - z) > 0.8
