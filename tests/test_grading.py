@@ -500,6 +500,71 @@ def _cases_07():
     ]
 
 
+def _cases_11():
+    import torch
+
+    def forced_error(A, X, train):
+        same = torch.cdist(A(X), A(X)) < 1e-9
+        return max(float(torch.cdist(X[j:j + 1], X[same[j]]).max()) for j in train)
+
+    def best_and_worst(A, X):
+        same = torch.cdist(A(X), A(X)) < 1e-9
+        D = torch.where(same, torch.cdist(X, X), torch.zeros(()))
+        farthest = D.max(dim=1).values
+        low = torch.where(same, farthest[None, :], torch.inf).min(dim=1).values.max()
+        return float(low), float(D.max())
+
+    def jump_worst_case(recon, t):
+        height = torch.where(t <= 0, 1.0, -1.0).to(torch.float64)
+        return float((recon(t) - torch.cat([t, height], dim=1)).norm(dim=1).max())
+
+    def jump_bound(recon, t):
+        out = recon(torch.tensor([[0.0], [t]], dtype=torch.float64))
+        return 1 - float((out[1] - out[0]).norm()) / 2
+
+    def mean_error(recon, t):            # the mean error, not the worst case
+        height = torch.where(t <= 0, 1.0, -1.0).to(torch.float64)
+        return float((recon(t) - torch.cat([t, height], dim=1)).norm(dim=1).mean())
+
+    return [
+        ("task1_other_classes", {"forced_error": forced_error},
+         {"forced_error": lambda A, X, train: forced_error(A, X, train[:1])}),
+        ("task2_other_classes", {"best_and_worst": best_and_worst},
+         {"best_and_worst": lambda A, X: (best_and_worst(A, X)[0] / 2,
+                                          best_and_worst(A, X)[1])}),
+        ("task3_random_networks", {"jump_worst_case": jump_worst_case},
+         {"jump_worst_case": mean_error}),
+        ("task4_random_networks", {"jump_bound": jump_bound},
+         {"jump_bound": lambda recon, t: 1.0}),
+    ]
+
+
+def _cases_12():
+    import torch
+
+    import tk_lessons as tk
+
+    A = tk.zoo.load("fbpunet_limited_angle").A
+    tau = 1e-2
+    approx = tk.kernel.approximate(A, tau)
+    heads = tk.zoo.recipes.test_set("fbpunet_limited_angle")[:2]
+    lesion = approx.project(tk.data.blob(32, center=(12.0, 14.0), radius=3.0).double()).float()
+    X = torch.cat([heads, heads + lesion])                # pairs (0, 2) and (1, 3) lie in N_tau
+    kappa = (X[0] - X[2]).norm().item()
+    base = {"A": A, "X": X, "tau": tau, "kappa": kappa}
+
+    def share_in(v):
+        flat = v.reshape(v.shape[0], -1).double()
+        return (flat @ approx.basis).norm(dim=1) / flat.norm(dim=1)
+
+    return [
+        # a pair of two heads: its distance is not kappa, and it is not in the approximate kernel
+        ("task1_pair", {**base, "pair": (0, 2)}, {**base, "pair": (0, 1)}),
+        ("task3_other_batch", {"share_in": share_in, "approx": approx},
+         {"share_in": lambda v: share_in(v) ** 2, "approx": approx}),        # squared shares
+    ]
+
+
 def _cases_13():
     import torch
 
@@ -601,6 +666,8 @@ def _cases_14():
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07),
+                                         ("11_optimal_maps", _cases_11),
+                                         ("12_ill_conditioned", _cases_12),
                                          ("13_firenets", _cases_13),
                                          ("14_accuracy_bounds", _cases_14)])
 def test_hidden_checks_of_the_long_notebooks_on_correct_and_wrong_objects(stem, cases):

@@ -11,7 +11,8 @@ from tk_lessons.zoo.__main__ import main
 
 ISSUE_MODELS = ["unet_radial64", "itnet_radial64_nonoise", "itnet_radial64_lownoise", "itnet_radial64_highnoise",
                 "unet1d_tumour", "unet_fourier_halluc", "fbpunet_radon_halluc", "unet_cartesian_rate",
-                "unet_hadamard_halluc"]          # the last for chapter 6 (issue 14)
+                "unet_hadamard_halluc",          # for chapter 6 (issue 14)
+                "fbpunet_limited_angle"]         # for chapter 12 (issue 16)
 
 
 def test_the_models_of_the_issues_have_recipes():
@@ -102,3 +103,17 @@ def test_the_module_runs_as_the_retrain_command():
     out = subprocess.run([sys.executable, "-m", "tk_lessons.zoo", "--list"], capture_output=True, text=True,
                          check=True).stdout
     assert "unet_radial64" in out and "[shipped]" in out
+
+
+def test_the_limited_angle_recipe_measures_a_wedge_of_32_x_32_heads():
+    from tk_lessons.zoo import limited_angle
+
+    r = recipes.RECIPES["fbpunet_limited_angle"](quick=True)
+    A = zoo.build(r.spec)[0]
+    assert A.domain_shape == (1, 32, 32) and float(A.angles.max()) < 120 and len(A.angles) == 40
+    assert r.train.shape[1:] == (1, 32, 32) and recipes.test_set("fbpunet_limited_angle").shape == (100, 1, 32, 32)
+    y = limited_angle.noisy_data(A, r.test, 0.01, seed=0)
+    gaps = (y - A(r.test)).flatten(1).norm(dim=1) / A(r.test).flatten(1).norm(dim=1)
+    assert torch.allclose(gaps, torch.full_like(gaps, 0.01), rtol=1e-4)
+    with pytest.raises(ValueError, match="tikhonov"):
+        limited_angle.tuned("l1", A, A(r.val), r.val, A(r.test))

@@ -25,9 +25,13 @@ chapter adds its checks in a new topic module (re-exported here):
 * :mod:`~tk_lessons.checks.hallucinations`: a memoriser's transferred detail, both sides of the
   no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
-  dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7).
+  dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7);
+* :mod:`~tk_lessons.checks.ill_conditioned`: kernel sizes at a level, Tikhonov's Lipschitz
+  constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
+* :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
+  set, the best and worst training set, continuous maps on the jump class (Chapter 11).
 * :mod:`~tk_lessons.checks.firenets`: one primal-dual step of the square-root LASSO, the rate
-  per restart, FIRENET errors after each restart (Chapter 13).
+  per restart, FIRENET errors after each restart (Chapter 13);
 
 Checks that take the expected value from the caller (:func:`close`, :func:`at_least`,
 :func:`lipschitz_estimate`) belong in hidden checks; a visible check cell calls a check that
@@ -51,11 +55,14 @@ from .false_positives import (certified_bound, false_positive_data, line_dichoto
                               two_image_bound)
 from .firenets import cp_step_function, firenet_errors_function, restart_rate_function
 from .hallucinations import memoriser_transfer, transfer_map_function, transfer_sides
+from .ill_conditioned import approximate_share, level_kernel_size_value, tikhonov_lipschitz, tradeoff_floor
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
 from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
 from .learned import (data_step, jitter, mean_noise_ratio, out_of_distribution, psnr_comparison,
                       risk_minimiser, unrolled_itnet)
+from .optimal_training import (forced_error_function, jump_bound_function,
+                               jump_worst_case_function, training_set_range)
 from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, singular_value_count,
                           trace)
 from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel_size_function,
@@ -95,6 +102,11 @@ __all__ = [
     "memoriser_transfer", "transfer_map_function", "transfer_sides",
     # false_positives
     "certified_bound", "false_positive_data", "line_dichotomy", "two_image_bound",
+    # optimal_training
+    "forced_error_function", "jump_bound_function", "jump_worst_case_function",
+    "training_set_range",
+    # ill_conditioned
+    "approximate_share", "level_kernel_size_value", "tikhonov_lipschitz", "tradeoff_floor",
     # firenets
     "cp_step_function", "firenet_errors_function", "restart_rate_function",
     # accuracy_bounds

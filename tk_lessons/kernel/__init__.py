@@ -18,6 +18,11 @@ the objects the course builds on that fact:
 * :func:`feasible_set_map`, :func:`optimal_error` and :func:`map_error`
   (:mod:`.optimal_maps`): maps that answer from the feasible set (the Chebyshev-centre map is
   optimal), the optimal worst-case error, and any map's worst-case and mean error (Chapter 5);
+* :func:`jump_operator`, :func:`jump_member` and :func:`jump_error` (:mod:`.jump_class`): the
+  class with a jump on which no continuous map is optimal (Chapter 11);
+* :func:`level_kernel_size`, :func:`tradeoff_bound`, :func:`tradeoff_lipschitz`,
+  :func:`tikhonov_gains`, :func:`svd_tikhonov` and :func:`span_fraction` (:mod:`.approximate_sizes`): kernel sizes at a
+  gain level and the accuracy–stability trade-off for ill-conditioned operators (Chapter 12);
 * :func:`pixel_range` and :func:`detection_rates` (:mod:`.indicator`): the pixel-wise range of
   an empirical feasible set, a per-pixel hallucination indicator (Chapter 14);
 * :func:`best_terms` and :func:`support_floor` (:mod:`.sparse_floor`): best ``s``-term
@@ -38,8 +43,11 @@ tensor([0., 1.], dtype=torch.float64)
 """
 
 from .approximation import ApproximateKernel, approximate
+from .approximate_sizes import (LevelKernelSize, level_kernel_size, span_fraction, svd_tikhonov,
+                               tikhonov_gains, tradeoff_bound, tradeoff_lipschitz)
 from .chebyshev import chebyshev_centre
 from .indicator import PixelRange, detection_rates, pixel_range
+from .jump_class import jump_error, jump_member, jump_operator
 from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
 from .projection import component, project
 from .sparse_floor import SupportFloor, best_terms, support_floor
@@ -52,4 +60,7 @@ __all__ = [
     "transferred_fraction", "feasible_set_map", "FeasibleSetMap", "map_error", "MapError",
     "optimal_error", "pixel_range", "PixelRange", "detection_rates", "best_terms",
     "support_floor", "SupportFloor",
+    "optimal_error", "jump_operator", "jump_member", "jump_error",
+    "level_kernel_size", "LevelKernelSize", "tradeoff_bound", "tradeoff_lipschitz", "tikhonov_gains",
+    "span_fraction", "svd_tikhonov",
 ]

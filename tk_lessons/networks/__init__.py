@@ -4,6 +4,8 @@
 * :class:`PostProcessing` ``Psi(y) = net(A^H y)`` (or ``net(FBP y)``), :class:`ItNet` (unrolled
   U-Net steps and learnable data-consistency steps), :class:`Memoriser` (nearest training
   image), :class:`LearnedLinear` (least squares);
+* :class:`MLP` and :func:`fit_interpolant`: tiny ReLU networks fitted to a few training
+  pairs (Chapter 11);
 * :func:`train` (MSE, Adam, jitter of level ``eta``) returning a :class:`History`, and
   :func:`evaluate`.
 
@@ -18,9 +20,10 @@ from .itnet import ItNet
 from .memoriser import Memoriser
 from .learned_linear import LearnedLinear
 from .training import History, add_jitter, as_tensor, evaluate, train
+from .interpolants import MLP, fit_interpolant
 
 __all__ = [
     "UNet", "to_channels", "from_channels", "ComplexAsChannels",
     "PostProcessing", "first_guess", "ItNet", "Memoriser", "LearnedLinear",
-    "train", "History", "add_jitter", "evaluate", "as_tensor",
+    "train", "History", "add_jitter", "evaluate", "as_tensor", "MLP", "fit_interpolant",
 ]

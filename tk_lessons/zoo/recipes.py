@@ -31,6 +31,7 @@ a regulariser does not know, as anatomy in medical images; heads have it at lapt
 * ``fbpunet_radon_halluc``: the same for CT, FBP + residual U-Net, ridge 1e-3 (Chapter 6).
 * ``unet_hadamard_halluc``: the same for fluorescence microscopy, subsampled Walsh–Hadamard (Chapter 6).
 * ``unet_cartesian_rate``: trained at Cartesian rate 1/4, tested at nested rates (Chapter 4).
+* ``fbpunet_limited_angle``: FBP + U-Net, limited-angle CT, 32 x 32 (Chapter 12; :mod:`~tk_lessons.zoo.limited_angle`).
 
 Jitter levels: the paper's ``eta = 10`` (high) and ``0.1`` (low) at 256 x 256 with two real
 channels (noise norm about ``sqrt(2) eta s``, 47% of the mean measurement norm 29.9 for
@@ -52,6 +53,7 @@ from ..data import HeadsDataset, signal_dataset, text, tumour
 from ..networks import as_tensor
 from ..operators import LinearOperator
 from . import evaluation
+from .limited_angle import LIMITED_SCHEDULE, LIMITED_SIZE, fbpunet_limited_angle, limited_angle_test
 from .registry import build_operator
 
 __all__ = ["Recipe", "RECIPES", "SCHEDULES", "test_set", "head_images", "nested_cartesian",
@@ -92,7 +94,7 @@ SCHEDULES: dict[str, dict[str, Any]] = {
     "fbpunet_radon_halluc": {"n_train": 100, "phases": _decay(200, 100, lr=1e-3)},
     "unet_hadamard_halluc": {"n_train": 100, "phases": _decay(400, 200, lr=1e-3)},
     "unet_cartesian_rate": {"n_train": 2500, "phases": _decay(8, 4, 2, lr=2e-3)},
-}
+    "fbpunet_limited_angle": LIMITED_SCHEDULE}
 
 
 @dataclass
@@ -137,8 +139,8 @@ class Recipe:
 # ----------------------------------------------------------------------------------------
 # data
 # ----------------------------------------------------------------------------------------
-def head_images(n: int, seed: int) -> torch.Tensor:
-    """``n`` random heads (:func:`~tk_lessons.data.random_head`) as one tensor: the 2-D models' data.
+def head_images(n: int, seed: int, size: int = SIZE) -> torch.Tensor:
+    """``n`` random ``size`` x ``size`` heads (:func:`~tk_lessons.data.random_head`): the 2-D models' data.
 
     Generated with one thread: the generator works on small tensors, and on a 2-core
     machine thread hand-offs cost more than the work.
@@ -151,7 +153,7 @@ def head_images(n: int, seed: int) -> torch.Tensor:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return as_tensor(HeadsDataset(n, size=SIZE, seed=seed))
+        return as_tensor(HeadsDataset(n, size=size, seed=seed))
     finally:
         torch.set_num_threads(threads)
 
@@ -171,7 +173,7 @@ def test_set(name: str, quick: bool = False) -> torch.Tensor:
                               seed=1).signals[:n]
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    return head_images(n, seed=3)
+    return head_images(n, seed=3, size=LIMITED_SIZE if name == "fbpunet_limited_angle" else SIZE)
 
 
 def _sizes(quick: bool, n_train: int, n_val: int = 64, n_test: int = 100) -> tuple[int, int, int]:
@@ -378,7 +380,7 @@ _EVALUATIONS = {"unet_radial64": evaluation.against_tv, "itnet_radial64_nonoise"
                 "itnet_radial64_lownoise": evaluation.against_tv, "itnet_radial64_highnoise": evaluation.against_tv,
                 "unet1d_tumour": evaluation.tumour_test, "unet_fourier_halluc": evaluation.hallucination_test,
                 "fbpunet_radon_halluc": evaluation.hallucination_test, "unet_cartesian_rate": evaluation.rate_test,
-                "unet_hadamard_halluc": evaluation.hallucination_test}
+                "unet_hadamard_halluc": evaluation.hallucination_test, "fbpunet_limited_angle": limited_angle_test}
 
 
 def _finish(make: Callable[[bool], Recipe]) -> Callable[..., Recipe]:
@@ -394,5 +396,5 @@ def _finish(make: Callable[[bool], Recipe]) -> Callable[..., Recipe]:
 RECIPES: dict[str, Callable[..., Recipe]] = {
     f.__name__: _finish(f) for f in (unet_radial64, itnet_radial64_nonoise, itnet_radial64_lownoise,
                                      itnet_radial64_highnoise, unet1d_tumour, unet_fourier_halluc,
-                                     fbpunet_radon_halluc, unet_cartesian_rate, unet_hadamard_halluc)
+                                     fbpunet_radon_halluc, unet_cartesian_rate, unet_hadamard_halluc, fbpunet_limited_angle)
 }
