@@ -20,6 +20,21 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """Run a test module on one torch thread, and restore the count afterwards.
+
+    Tiny tensors gain nothing from a second OpenMP thread and can stall badly on a busy 2-core
+    machine; results do not depend on the thread count. The folders of small-tensor tests
+    (attacks, networks, theorems) use it for every module through their conftest; a single
+    module asks for it with ``pytestmark = pytest.mark.usefixtures("one_thread")``.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory):
     """The README's build (jupyter-book build . -W --keep-going), once per test session.

@@ -15,14 +15,7 @@ from tk_lessons.attacks import (adversarial_perturbation, ball_test, false_posit
                                 random_noise_test)
 from tk_lessons.operators import MatrixOperator
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # tiny tensors: a second thread only adds synchronisation (and stalls on a busy machine)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/conftest.py
 
 
 A = MatrixOperator(torch.randn(4, 6, generator=torch.Generator().manual_seed(0), dtype=torch.float64))

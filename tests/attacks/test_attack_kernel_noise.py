@@ -9,14 +9,7 @@ from tk_lessons import kernel, sampling
 from tk_lessons.attacks import ball_test, false_positive_negative, kernel_pair, random_noise_test
 from tk_lessons.operators import GaussianMatrix, MatrixOperator, SubsampledFourier
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # tiny tensors: a second thread only adds synchronisation (and stalls on a busy machine)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/conftest.py
 
 
 def gen(seed):

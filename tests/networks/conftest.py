@@ -1,14 +1,8 @@
-"""Shared fixtures of the network tests: one torch thread (tiny ops run faster without hand-offs)."""
-
-from __future__ import annotations
+"""Every test module in this folder runs on one torch thread (the fixture is in tests/conftest.py)."""
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread_per_module(one_thread):
     yield
-    torch.set_num_threads(threads)

@@ -14,14 +14,7 @@ from tk_lessons.solvers import level_weights, sqrt_lasso
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny batched matmuls (the wavelet on a batch of 2) can be 100x slower with 2 OpenMP threads on a
-    # busy 2-core machine (threads wait on each other); results do not depend on the thread count.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/conftest.py
 
 
 def noisy(A, x, level, seed):

@@ -26,42 +26,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-from pathlib import Path
 
-import jupytext
 import numpy as np
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def ns():
-    """The chapter's namespace after running all its code cells (about 10 s, one thread)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    threads = torch.get_num_threads()
-    nb = jupytext.read(ROOT / "book" / "05_kernel_size.md")
-    namespace: dict = {}
-    show = plt.show
-    plt.show = lambda *a, **k: plt.close("all")
-    cwd = os.getcwd()
-    try:
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                exec(compile(cell.source, "05_kernel_size", "exec"), namespace)
-    finally:
-        plt.show = show
-        plt.close("all")
-        os.chdir(cwd)
-    torch.set_num_threads(1)
-    yield namespace
-    torch.set_num_threads(threads)
+CHAPTER = "05_kernel_size"        # the `ns` fixture (tests/theorems/conftest.py) runs it
 
 
 def dense(mask: torch.Tensor) -> np.ndarray:

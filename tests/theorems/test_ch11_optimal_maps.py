@@ -24,42 +24,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-from pathlib import Path
 
-import jupytext
 import numpy as np
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def ns():
-    """The chapter's namespace after running all its code cells."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    threads = torch.get_num_threads()
-    nb = jupytext.read(ROOT / "book" / "11_optimal_maps.md")
-    namespace: dict = {}
-    show = plt.show
-    plt.show = lambda *a, **k: plt.close("all")
-    cwd = os.getcwd()
-    try:
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                exec(compile(cell.source, "11_optimal_maps", "exec"), namespace)
-    finally:
-        plt.show = show
-        plt.close("all")
-        os.chdir(cwd)
-    torch.set_num_threads(1)
-    yield namespace
-    torch.set_num_threads(threads)
+CHAPTER = "11_optimal_maps"        # the `ns` fixture (tests/theorems/conftest.py) runs it
 
 
 def flat(t: torch.Tensor) -> np.ndarray:

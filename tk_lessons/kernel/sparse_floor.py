@@ -72,6 +72,7 @@ def best_terms(x: torch.Tensor, W: LinearOperator, s: int) -> torch.Tensor:
     >>> best_terms(torch.tensor([[[3.0, -5.0, 1.0, 4.0]]]), Identity((1, 4)), 2)
     tensor([[[ 0., -5.,  0.,  4.]]])
     """
+    _validate.operator("W", W)
     check_batch("x", x, tuple(W.domain_shape), False)
     c = _coefficients(W, x)
     flat = c.flatten(1)
@@ -144,6 +145,11 @@ def support_floor(A: LinearOperator, W: LinearOperator, x: torch.Tensor, s: int)
     >>> float(res.lipschitz_floor[0])
     2.0
     """
+    _validate.operator("A", A)
+    _validate.operator("W", W)
+    if tuple(W.domain_shape) != tuple(A.domain_shape):
+        raise ValueError(f"W must act on the images of A: W.domain_shape {tuple(W.domain_shape)} "
+                         f"differs from A.domain_shape {tuple(A.domain_shape)}")
     check_batch("x", x, tuple(A.domain_shape), False)
     c = _coefficients(W, x)
     flat = c.flatten(1)
