@@ -222,6 +222,14 @@ def test_tradeoff_for_dense_tikhonov_on_the_chapters_class(ct):
     with torch.no_grad():
         delta_net = max(norm(ct["net"](A(X[i:i + 1])) - X[i:i + 1]) for i in range(16))
     assert deltas[0] < delta_net < deltas[1] and Ls[1] > 100
+    # "the trade-off would allow that at a constant as small as L_net, but the attack found
+    # more": the smallest constant consistent with delta_net, against a short attack's bound
+    L_net = float(((D - 2 * delta_net) / E.clamp(min=1e-12)).clamp(min=0).max())
+    assert L_net == pytest.approx(kernel.tradeoff_lipschitz(A, X, delta_net), rel=1e-3)
+    y = A(ct["x"])
+    found = attacks.lipschitz_lower_bound(ct["net"], y.expand(4, *y.shape[1:]), 0.01 * norm(y),
+                                          n_iter=30, seed=0)
+    assert float(found.ratio.max()) > 2 * L_net
 
 
 # ------------------------------------------------------------------------------------------

@@ -195,15 +195,20 @@ def test_methods_against_half_the_kernel_size():
     noise = np.linalg.norm(torch.view_as_real(Y - A(X)).numpy().reshape(len(X), -1), axis=1)
     assert noise.max() <= eta and noise.max() > 0
     with torch.no_grad():
+        haar = tk.operators.Wavelet((64, 64), "haar", levels=3)
         recs = {"zero filling": A.H(Y).real,
                 "TV": solvers.tv(A, Y, 0.003, n_iter=500, real=True),
-                "U-Net": unet(Y), "Chebyshev": kernel.feasible_set_map(A, X, eta)(Y)}
+                "FIRENET": solvers.firenet(A, Y, 0.01, haar, n_outer=8, n_inner=25, real=True),
+                "U-Net": unet(Y), "Chebyshev": kernel.feasible_set_map(A, X, eta)(Y),
+                **{f"ItNet {k}": tk.zoo.load(f"itnet_radial64_{k}noise")(Y) for k in ("no", "high")}}
     errs = {k: errors_np(r, X) for k, r in recs.items()}
     for k, e in errs.items():
         assert e.max() >= worst / 2 - 1e-4, k
     assert errs["Chebyshev"].max() == pytest.approx(worst / 2, rel=1e-3)
     assert errs["Chebyshev"].max() < worst                         # ">= kernel size" is false
-    assert min(errs["zero filling"].max(), errs["TV"].max()) > errs["U-Net"].max()
+    # "the closest is a trained network; zero filling, TV and the FIRENET are farther"
+    learned = max(errs[k].max() for k in ("U-Net", "ItNet no", "ItNet high"))
+    assert min(errs[k].max() for k in ("zero filling", "TV", "FIRENET")) > learned
     twin = np.linalg.norm(Xv[40:] - Xv[:40], axis=1)
     np.testing.assert_allclose(errs["Chebyshev"], np.concatenate([twin, twin]) / 2, rtol=1e-4,
                                atol=1e-5)                          # half the twin distance
