@@ -386,4 +386,18 @@ SPECIFIC: dict[str, str] = {
     "thresholds": "score thresholds at which pixels are flagged (detection_rates)",
     "hit": "the student's share of the detail's pixels flagged",
     "false_alarm": "the student's share of the other pixels flagged",
+    # the laboratory's table (tk_lessons.zoo.laboratory)
+    "models": "names of shipped models compared in one table (one operator)",
+    "maps": "reconstruction maps by column name, {name: recon}",
+    "tv": "add total variation (solvers.tv) as a column",
+    "heads": "how many held-out test heads",
+    "lipschitz_eps": "radius of the Lipschitz search relative to the mean ||y||",
+    "methods": "the columns of a table: model names, then TV",
+    "error": "relative error ||recon(y + e) - x|| / ||x|| under the worst e found, per level and head",
+    "psnr": "mean PSNR (data range 1) on clean data",
+    "gain_steps": "growth (%) of the best value found over the second half of a search's steps",
+    "gain_restarts": "excess (%) of the best restart's value over the first restart's",
+    "lipschitz_gain_steps": "gain_steps of the Lipschitz search",
+    "lipschitz_gain_restarts": "gain_restarts of the Lipschitz search",
+    "seconds": "wall time per method, and 'total'",
 }
