@@ -39,7 +39,7 @@ TV_N_ITER = 300
 #: The default relative noise levels ``||e|| / ||y||``.
 EPS = (0.0, 0.02, 0.04, 0.08)
 #: The default effort (converged on the radial-64 laboratory; see the README).
-N_ITER, RESTARTS, HEADS, SEED, LR = 60, 3, 4, 0, 0.5
+N_ITER, RESTARTS, HEADS, SEED, LR = 60, 3, 8, 0, 0.5
 #: The smoke-run effort of ``--quick``.
 QUICK = {"n_iter": 4, "restarts": 2, "heads": 2}
 
@@ -156,7 +156,7 @@ def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[flo
     scale = norm(x.detach())
     with torch.no_grad():
         x_rec = recon(y)
-    clean = metrics.rel_error(x_rec, x).detach().cpu()
+    clean = metrics.rel_error(x_rec, x, magnitude=False).detach().cpu()   # as the attack measures it
     rows: dict[float, torch.Tensor] = {}
     gains: list[tuple[float, float]] = []
     gen = torch.Generator().manual_seed(effort["seed"])          # the same random starts for every method
@@ -195,7 +195,7 @@ def compare(maps: dict[str, Callable], x: torch.Tensor, y: torch.Tensor, *, eps:
     Examples
     --------
     >>> R = torch.tensor([[2.0, 0.0], [0.0, 0.5]], dtype=torch.float64)
-    >>> x = torch.ones(2, 2, dtype=torch.float64)
+    >>> x = torch.ones(2, 1, 2, dtype=torch.float64)        # a batch of two signals (B, C, N)
     >>> lab = compare({"R": lambda v: v @ R.T}, x, x, eps=(0, 0.1), n_iter=20, restarts=1)
     >>> round(float(lab.lipschitz["R"].mean()), 3)            # ||R|| = 2
     2.0
