@@ -38,6 +38,35 @@ def _linear():
     return R, y, x, float(torch.linalg.matrix_norm(R, ord=2))
 
 
+def _exact_worst(R: torch.Tensor, a: torch.Tensor, radius: float) -> float:
+    """``max_{||e|| <= radius} ||a + R e||`` (a trust-region problem), by bisection on its multiplier.
+
+    The maximiser solves ``(R^T R - mu I) e = -R^T a`` with ``mu > ||R||^2`` and ``||e|| = radius``;
+    ``||e(mu)||`` decreases in ``mu``, so bisection finds it (``R^T a`` has a component along the
+    top singular vector for random data).
+    """
+    s, V = torch.linalg.eigh(R.T @ R)
+    b = V.T @ (R.T @ a)
+    size = lambda mu: float(((b / (mu - s)) ** 2).sum().sqrt())  # noqa: E731
+    lo, hi = float(s.max()) * (1 + 1e-12) + 1e-12, float(s.max()) + float(b.norm()) / radius + 1.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if size(mid) > radius else (lo, mid)
+    e = -V @ (b / (s - hi))
+    return float((a + R @ e).norm())
+
+
+def test_the_exact_worst_case_reference():
+    R, y, x, r_norm = _linear()
+    a = (y[0, 0] @ R.T - x[0, 0])
+    worst = _exact_worst(R, a, 0.3)
+    gen = torch.Generator().manual_seed(0)
+    sampled = max(float((a + R @ (0.3 * e / e.norm())).norm())
+                  for e in torch.randn(20000, 6, generator=gen, dtype=torch.float64))
+    assert sampled <= worst * (1 + 1e-9) and sampled >= 0.99 * worst            # brute force agrees
+    assert worst <= float(a.norm()) + 0.3 * r_norm
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "pgd"])
 def test_linear_map_worst_case_lies_between_the_bounds(optimizer):
     R, y, x, r_norm = _linear()
@@ -50,9 +79,26 @@ def test_linear_map_worst_case_lies_between_the_bounds(optimizer):
         found = lab.error["R"][i] * x.flatten(1).norm(dim=1)                  # back to absolute errors
         assert torch.all(found >= clean * (1 - 1e-9)), (level, found, clean)
         assert torch.all(found <= (clean + radius * r_norm) * (1 + 1e-9)), (level, found, clean + radius * r_norm)
-        reachable = (clean ** 2 + (radius * r_norm) ** 2).sqrt()    # the top singular direction, signed
+        exact = torch.tensor([_exact_worst(R, (y[b, 0] @ R.T - x[b, 0]), float(radius[b])) if level else
+                              float(clean[b]) for b in range(2)], dtype=torch.float64)
+        assert torch.all(found <= exact * (1 + 1e-9)), (level, found, exact)
         share = 0.999 if optimizer == "pgd" else 0.9                 # Adam stalls short of a round ball's maximiser
-        assert torch.all(found >= share * reachable), (level, optimizer, found / reachable)
+        assert torch.all(found >= share * exact), (level, optimizer, found / exact)
+
+
+def test_levels_are_searched_from_the_largest_down():
+    R, y, x, _ = _linear()
+    sizes = []
+
+    def recording(v):
+        sizes.append(float(((v.detach() - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1)).max()))
+        return v @ R.T
+
+    laboratory.compare({"R": recording}, x, y, eps=(0, 0.05, 0.2), n_iter=2, restarts=1)
+    attack = [size for size in sizes if size > 1e-9]
+    assert attack[0] == pytest.approx(0.2, rel=1e-6)            # the first search: the largest ball
+    # n_iter + 1 evaluations and the final one per level, then the next level inside its own ball
+    assert max(attack[:4]) == pytest.approx(0.2, rel=1e-6) and max(attack[4:8]) <= 0.05 * (1 + 1e-6)
 
 
 def test_linear_map_lipschitz_bound_reaches_the_norm():
