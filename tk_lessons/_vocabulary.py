@@ -400,4 +400,6 @@ SPECIFIC: dict[str, str] = {
     "lipschitz_gain_steps": "gain_steps of the Lipschitz search",
     "lipschitz_gain_restarts": "gain_restarts of the Lipschitz search",
     "seconds": "wall time per method, and 'total'",
+    "lab": "a LabTable, from measure or compare",
+    "argv": "command-line arguments (None: those of the process)",
 }
