@@ -6,7 +6,9 @@
   :func:`build_mask`): how a model is saved, and rebuilt from its spec;
 * ``tk.zoo.recipes`` (how each model is trained: data, spec, schedule; its test images:
   ``recipes.test_set(name)``), ``tk.zoo.evaluation`` (how it is scored) and
-  ``tk.zoo.retrain`` (``run(name)``), loaded on first use: they build data sets and solvers.
+  ``tk.zoo.retrain`` (``run(name)``), loaded on first use: they build data sets and solvers;
+  ``tk.zoo.laboratory`` measures the laboratory's table (accuracy, worst-case noise, Lipschitz
+  bounds of shipped models and TV at equal effort): ``python -m tk_lessons.zoo.laboratory``.
 
 Retrain a model with ``python -m tk_lessons.zoo NAME`` (``--list`` lists them). Every model
 maps measurements to real images, so ``recon = tk.zoo.load(name)`` is a reconstructor the
@@ -30,9 +32,9 @@ from .registry import (MANIFEST, WEIGHTS_DIR, ChecksumError, available, build, b
                        build_operator, info, load, register)
 
 __all__ = ["load", "available", "info", "register", "build", "build_operator", "build_model", "build_mask",
-           "ChecksumError", "WEIGHTS_DIR", "MANIFEST", "recipes", "evaluation", "retrain"]
+           "ChecksumError", "WEIGHTS_DIR", "MANIFEST", "recipes", "evaluation", "retrain", "laboratory"]
 
-_LAZY = ("recipes", "evaluation", "retrain")
+_LAZY = ("recipes", "evaluation", "retrain", "laboratory")
 
 
 def __getattr__(name: str) -> Any:
