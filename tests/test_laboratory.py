@@ -9,7 +9,7 @@
 * the formatter prints every method and level; bad input raises errors naming the parameter;
   the command runs with ``--quick``.
 
-All at tiny effort (a few steps, 1-2 heads), one torch thread.
+All at tiny effort (a few steps, 1-2 samples), one torch thread.
 """
 
 from __future__ import annotations
@@ -94,11 +94,29 @@ def test_levels_are_searched_from_the_largest_down():
         sizes.append(float(((v.detach() - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1)).max()))
         return v @ R.T
 
-    laboratory.compare({"R": recording}, x, y, eps=(0, 0.05, 0.2), n_iter=2, restarts=1)
+    laboratory.compare({"R": recording}, x, y, eps=(0, 0.05, 0.2), n_iter=2, restarts=1, optimizer="adam")
     attack = [size for size in sizes if size > 1e-9]
     assert attack[0] == pytest.approx(0.2, rel=1e-6)            # the first search: the largest ball
     # n_iter + 1 evaluations and the final one per level, then the next level inside its own ball
     assert max(attack[:4]) == pytest.approx(0.2, rel=1e-6) and max(attack[4:8]) <= 0.05 * (1 + 1e-6)
+
+
+def test_both_searches_keep_the_larger_error_and_its_perturbation():
+    R, y, x, _ = _linear()
+    lab = laboratory.compare({"R": lambda v: v @ R.T}, x, y, eps=(0, 0.1, 0.2), n_iter=5, restarts=2)
+    assert lab.optimizer == "both" and set(lab.by_optimizer["R"]) == {"adam", "pgd"}
+    found = torch.maximum(lab.by_optimizer["R"]["adam"], lab.by_optimizer["R"]["pgd"])
+    assert torch.allclose(lab.error["R"][1:], torch.maximum(found, lab.error["R"][0]))
+    # the stored perturbations lie in their balls and reproduce the errors with one forward pass
+    for i, level in enumerate(lab.eps):
+        e = lab.perturbations["R"][i]
+        assert torch.all(e.flatten(1).norm(dim=1) <= level * y.flatten(1).norm(dim=1) * (1 + 1e-9))
+        again = ((y + e) @ R.T - x).flatten(1).norm(dim=1) / x.flatten(1).norm(dim=1)
+        assert torch.allclose(again, lab.error["R"][i], rtol=1e-9) or level == 0
+    # Adam with 5 steps stalls short of normalised ascent on a linear map; the table says by how much
+    assert lab.shortfall("R", "pgd") <= 1e-9 < lab.shortfall("R", "adam")
+    with pytest.raises(ValueError, match="optimizer 'adam' was not run"):
+        laboratory.compare({"R": lambda v: v @ R.T}, x, y, eps=(0, 0.1), n_iter=2, optimizer="pgd").shortfall("R")
 
 
 def test_linear_map_lipschitz_bound_reaches_the_norm():
@@ -115,7 +133,7 @@ def test_linear_map_lipschitz_bound_reaches_the_norm():
 def lab():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield laboratory.measure(["unet_radial64"], tv=True, eps=(0, 0.02, 0.04), n_iter=2, restarts=1, heads=2)
+    yield laboratory.measure(["unet_radial64"], tv=True, eps=(0, 0.02, 0.04), n_iter=2, restarts=1, samples=2)
     torch.set_num_threads(threads)
 
 
@@ -126,7 +144,7 @@ def test_clean_level_is_the_plain_reconstruction_error(lab):
     lam = zoo.info("unet_radial64")["metrics"]["tv_lam"]
     with torch.no_grad():
         plain = {"unet_radial64": net(y), "TV": solvers.tv(net.A, y, lam, n_iter=300, real=True)}
-    assert lab.methods == ["unet_radial64", "TV"] and lab.lam == lam and lab.heads == 2
+    assert lab.methods == ["unet_radial64", "TV"] and lab.lam == lam and lab.samples == 2
     for name, x_rec in plain.items():
         plain_error = (x_rec - x).flatten(1).norm(dim=1) / x.flatten(1).norm(dim=1)
         assert torch.allclose(lab.error[name][0], plain_error, rtol=1e-5), name
@@ -159,7 +177,7 @@ def test_the_formatter_prints_every_method_level_and_the_effort(lab):
         assert f"{100 * lab.mean_error('TV')[i]:.1f} %" in row
         assert f"{100 * lab.mean_error('unet_radial64')[i]:.1f} %" in row
     for words in ("L^eps lower bound, 5 %", "2nd half of the steps", "best restart vs 1st", "2 steps x 1 restarts",
-                  "2 test heads", "seed 0", "lam 0.01", "wall time"):
+                  "2 test samples", "seed 0", "lam 0.01", "wall time"):
         assert words in text, words
 
 
@@ -169,8 +187,8 @@ def test_the_formatter_prints_every_method_level_and_the_effort(lab):
     (lambda: laboratory.measure([]), "models must name at least one"),
     (lambda: laboratory.measure(["unet_radial64"], eps=(0, -0.02)), r"eps must hold relative noise levels in \[0, 1\)"),
     (lambda: laboratory.measure(["unet_radial64"], eps=(0, 2)), r"eps must hold .* got 2"),
-    (lambda: laboratory.measure(["unet_radial64"], heads=0), "heads must be an integer >= 1, got 0"),
-    (lambda: laboratory.measure(["unet_radial64"], heads=101), "heads must be at most 100"),
+    (lambda: laboratory.measure(["unet_radial64"], samples=0), "samples must be an integer >= 1, got 0"),
+    (lambda: laboratory.measure(["unet_radial64"], samples=101), "samples must be at most 100"),
     (lambda: laboratory.measure(["unet_radial64"], n_iter=1), "n_iter must be an integer >= 2, got 1"),
     (lambda: laboratory.measure(["unet_radial64"], tv=False, lam=0.1), "lam is TV's weight, but tv=False"),
     (lambda: laboratory.measure(["unet_radial64"], lam=-1.0), "lam must be a finite number > 0"),
@@ -185,7 +203,7 @@ def test_bad_input_names_the_parameter(call, match):
 def test_command_quick_run(capsys):
     assert laboratory.main(["unet_radial64", "--quick", "--levels", "0,4", "--threads", "1"]) == 0
     out = capsys.readouterr().out
-    assert "worst-case ||e||/||y|| = 4 %" in out and "4 steps x 2 restarts" in out and "2 test heads" in out
+    assert "worst-case ||e||/||y|| = 4 %" in out and "4 steps x 2 restarts" in out and "2 test samples" in out
 
 
 @pytest.mark.parametrize("argv, message", [

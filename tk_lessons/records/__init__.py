@@ -75,14 +75,20 @@ def load(name: str, device: torch.device | str = "cpu") -> tuple[dict[str, torch
     return tensors, card
 
 
-def save(name: str, tensors: dict[str, torch.Tensor], card: dict[str, Any]) -> Path:
-    """Write ``NAME.pt`` and ``NAME.json`` (the card gets ``file``, ``bytes`` and ``sha256``)."""
+def save(name: str, tensors: dict[str, torch.Tensor], card: dict[str, Any], *,
+         directory: str | Path | None = None) -> Path:
+    """Write ``NAME.pt`` and ``NAME.json`` (the card gets ``file``, ``bytes`` and ``sha256``).
+
+    ``directory``: where (default :data:`RECORDS_DIR`, the shipped records).
+    """
     _check_name(name)
+    folder = RECORDS_DIR if directory is None else Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, buffer)
     data = buffer.getvalue()
-    (RECORDS_DIR / f"{name}.pt").write_bytes(data)
+    (folder / f"{name}.pt").write_bytes(data)
     card = {**card, "file": f"{name}.pt", "bytes": len(data), "sha256": sha256(data)}
-    path = RECORDS_DIR / f"{name}.json"
+    path = folder / f"{name}.json"
     path.write_text(json.dumps(card, indent=1, sort_keys=True) + "\n")
     return path

@@ -3,6 +3,7 @@
     python -m tk_lessons.zoo --list
     python -m tk_lessons.zoo unet_radial64                 # trains, evaluates, writes weights + manifest
     python -m tk_lessons.zoo unet_radial64 --quick --no-save   # a smoke run in seconds
+    python -m tk_lessons.zoo lab_nonoise --scale paper --device cuda --weights-dir paper_weights
 
 Prints the test metrics that the manifest records (and, for a shipped model, the
 numbers recorded there, for comparison). The recipes live in
@@ -33,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="cpu (default) or cuda")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.add_argument("--scale", choices=("laptop", "paper"), default="laptop",
+                        help="laboratory models (lab_*) only: the paper's setting (for a GPU) instead of the laptop's")
+    parser.add_argument("--size", type=int, default=None,
+                        help="laboratory models only: shrink the setting to this size (tests of the paper path)")
     args = parser.parse_args(argv)
 
     if args.list or not args.name:
@@ -49,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     recorded = None
     if args.name in registry.available(args.weights_dir):
         recorded = registry.info(args.name, weights_dir=args.weights_dir).get("metrics")
+    if args.name not in recipes.LAB_MODELS and (args.scale != "laptop" or args.size is not None):
+        parser.error(f"--scale and --size apply to the laboratory's models ({', '.join(recipes.LAB_MODELS)}), "
+                     f"not to {args.name!r}")
     result = retrain.run(args.name, quick=args.quick, progress=args.progress, device=args.device,
-                         save=not args.no_save, weights_dir=args.weights_dir)
+                         save=not args.no_save, weights_dir=args.weights_dir, scale=args.scale, size=args.size)
     print(json.dumps({"name": args.name, "metrics": result.metrics}, indent=2, default=str))
     if recorded is not None:
         print(json.dumps({"previously_recorded": recorded}, indent=2, default=str))

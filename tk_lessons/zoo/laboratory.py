@@ -4,7 +4,7 @@
     python -m tk_lessons.zoo.laboratory unet_radial64 --tv --quick     # a smoke run in seconds
 
 For shipped models (and TV with the weight ``tv_lam`` of the first model's manifest) on
-held-out test heads (:func:`tk_lessons.zoo.recipes.test_set`), :func:`measure` computes the
+held-out test samples (:func:`tk_lessons.zoo.recipes.test_set`), :func:`measure` computes the
 clean accuracy; the worst-case relative error under measurement noise ``||e|| <= eps ||y||``
 (:func:`tk_lessons.attacks.measurement_attack`: projected Adam with restarts, the levels from
 the largest down, each warm-started from the level above, the protocol of the accuracy-stability
@@ -39,9 +39,11 @@ TV_N_ITER = 300
 #: The default relative noise levels ``||e|| / ||y||``.
 EPS = (0.0, 0.02, 0.04, 0.08)
 #: The default effort (converged on the radial-64 laboratory; see the README).
-N_ITER, RESTARTS, HEADS, SEED, LR = 60, 3, 8, 0, 0.5
+N_ITER, RESTARTS, SAMPLES, SEED = 60, 3, 8, 0
+#: The step of each optimiser in units of the ball (projected Adam; normalised ascent).
+LR = {"adam": 0.5, "pgd": 1.0}
 #: The smoke-run effort of ``--quick``.
-QUICK = {"n_iter": 4, "restarts": 2, "heads": 2}
+QUICK = {"n_iter": 4, "restarts": 2, "samples": 2}
 
 
 @dataclass
@@ -56,18 +58,28 @@ class LabTable:
         The relative noise levels ``||e|| / ||y||``, increasing.
     error : dict of str to torch.Tensor
         Per method, the relative error ``||recon(y + e) - x|| / ||x||`` under the worst
-        perturbation found, shape ``(len(eps), heads)`` (row 0 is clean at level 0).
+        perturbation found, shape ``(len(eps), samples)`` (row 0 is clean at level 0).
     psnr : dict of str to float
         Per method, the mean PSNR (data range 1) on clean data.
     lipschitz : dict of str to torch.Tensor
-        Per method, the certified lower bound on ``L^eps(recon, y)`` per head.
+        Per method, the certified lower bound on ``L^eps(recon, y)`` per sample.
     lipschitz_eps : float
         The Lipschitz search's radius relative to the mean ``||y||``.
     gain_steps, gain_restarts, lipschitz_gain_steps, lipschitz_gain_restarts : dict of str to float
         Per method, in percent: the growth of the mean best value over the second half of the
         steps, and the excess of the best restart over the first (errors: the largest over the levels).
-    n_iter, restarts, heads, seed, optimizer, lr : int, int, int, int, str, float
-        The effort, the same for every method (``optimizer`` and ``lr``: the measurement attack's).
+    n_iter, restarts, samples, seed, optimizer : int, int, int, int, str
+        The effort, the same for every method (``optimizer``: the measurement attack's, ``"adam"``,
+        ``"pgd"`` or ``"both"``, which runs both searches and keeps the larger error per sample).
+    lr : dict of str to float
+        The step of each optimiser, in units of the ball.
+    perturbations : dict of str to torch.Tensor
+        Per method, the worst perturbation found at each level, ``(len(eps), samples, ...)``
+        (zero at level 0): ``recon(y + e)`` reproduces the errors with a forward pass.
+    lipschitz_e : dict of str to torch.Tensor
+        Per method, the perturbation that attains the Lipschitz bound of each sample.
+    by_optimizer : dict of str to dict of str to torch.Tensor
+        Per method and optimiser, the relative error each search found, ``(levels > 0, samples)``.
     lam, seconds, device, threads : float or None, dict of str to float, str, int
         TV's weight, wall time per method (``"total"``: all), where it ran, torch's CPU threads.
     """
@@ -84,24 +96,38 @@ class LabTable:
     lipschitz_gain_restarts: dict[str, float]
     n_iter: int
     restarts: int
-    heads: int
+    samples: int
     seed: int
     optimizer: str
-    lr: float
+    lr: dict[str, float]
     lam: float | None
+    perturbations: dict[str, torch.Tensor] = field(default_factory=dict)
+    lipschitz_e: dict[str, torch.Tensor] = field(default_factory=dict)
+    by_optimizer: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     device: str = "cpu"
     threads: int = 1
 
     def mean_error(self, method: str) -> list[float]:
-        """The mean relative error over the heads at each level, for one method."""
+        """The mean relative error over the samples at each level, for one method."""
         return [float(v) for v in self.error[method].double().mean(dim=1)]
+
+    def shortfall(self, method: str, optimizer: str = "adam") -> float:
+        """How far ``optimizer``'s search fell short of the best, in percent of the mean error (largest over the levels).
+
+        Only with ``optimizer="both"``; 0 means it found the worst case on every sample.
+        """
+        if optimizer not in self.by_optimizer.get(method, {}):
+            raise ValueError(f"optimizer {optimizer!r} was not run for {method!r}; run with optimizer='both'")
+        mine = self.by_optimizer[method][optimizer].double().mean(dim=1)
+        best = self.error[method][[i for i, level in enumerate(self.eps) if level > 0]].double().mean(dim=1)
+        return float(100 * (1 - mine / best).max()) if mine.numel() else 0.0
 
 
 def _gains(history: torch.Tensor, scale: torch.Tensor) -> tuple[float, float]:
     """(gain over the second half of the steps, gain of the best restart over the first), in percent.
 
-    ``history`` is ``(restarts, n_iter + 1, heads)``; ``scale`` per head (``||x||`` or 1).
+    ``history`` is ``(restarts, n_iter + 1, samples)``; ``scale`` per sample (``||x||`` or 1).
     """
     history = history.detach().double().cpu() / scale.double().cpu()
     half = history.shape[1] // 2
@@ -126,7 +152,7 @@ def _check_models(models: Any) -> list[str]:
     if isinstance(models, str):
         models = [models]
     if not isinstance(models, (list, tuple)) or not models:
-        raise ValueError(f"models must name at least one shipped model (the operator and test heads "
+        raise ValueError(f"models must name at least one shipped model (the operator and test samples "
                          f"come from it), got {models!r}")
     known = registry.available()
     for name in models:
@@ -150,6 +176,22 @@ def _tv_map(A: Any, lam: float) -> Callable[[torch.Tensor], torch.Tensor]:
     return tv
 
 
+def _attack_level(recon: Callable, y: torch.Tensor, x: torch.Tensor, level: float, effort: dict[str, Any],
+                  gen: torch.Generator, previous: dict[str, Any]) -> dict[str, Any]:
+    """One noise level with each optimiser of the effort (warm-started from ``previous``); the best per sample."""
+    results = {}
+    for optimizer in effort["optimizers"]:
+        results[optimizer] = attacks.measurement_attack(
+            recon, y, x, level, relative=True, n_iter=effort["n_iter"], restarts=effort["restarts"],
+            lr=effort["lr"][optimizer], optimizer=optimizer, warm_start=previous.get(optimizer), seed=gen)
+    errors = torch.stack([r.error.detach().cpu() for r in results.values()])      # (optimisers, B)
+    winner = errors.argmax(dim=0)
+    e = torch.stack([r.e.detach() for r in results.values()])
+    best_e = e[winner.to(e.device), torch.arange(e.shape[1], device=e.device)]
+    return {"results": results, "error": errors.max(dim=0).values, "e": best_e.cpu(),
+            "by_optimizer": {k: v.error.detach().cpu() for k, v in results.items()}}
+
+
 def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[float, ...], lipschitz_eps: float,
             effort: dict[str, Any]) -> dict[str, Any]:
     """Clean error, worst-case errors (largest level first, warm-started), Lipschitz bound: one method."""
@@ -158,33 +200,40 @@ def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[flo
         x_rec = recon(y)
     clean = metrics.rel_error(x_rec, x, magnitude=False).detach().cpu()   # as the attack measures it
     rows: dict[float, torch.Tensor] = {}
+    perturbations: dict[float, torch.Tensor] = {}
+    by_optimizer: dict[str, dict[float, torch.Tensor]] = {k: {} for k in effort["optimizers"]}
     gains: list[tuple[float, float]] = []
     gen = torch.Generator().manual_seed(effort["seed"])          # the same random starts for every method
-    previous = None
+    previous: dict[str, Any] = {}
     for level in sorted(levels, reverse=True):
         if level == 0:
             rows[level] = clean
+            perturbations[level] = torch.zeros_like(y).cpu()
             continue
-        previous = attacks.measurement_attack(
-            recon, y, x, level, relative=True, n_iter=effort["n_iter"], restarts=effort["restarts"],
-            lr=effort["lr"], optimizer=effort["optimizer"], warm_start=previous, seed=gen)
+        found = _attack_level(recon, y, x, level, effort, gen, previous)
+        previous = found["results"]
         # e = 0 lies in every ball: the worst case is never below the clean error
-        rows[level] = torch.maximum(previous.error.detach().cpu(), clean)
-        gains.append(_gains(previous.history["error"], scale))
+        rows[level] = torch.maximum(found["error"], clean)
+        perturbations[level] = found["e"]
+        for optimizer, err in found["by_optimizer"].items():
+            by_optimizer[optimizer][level] = err
+        gains.extend(_gains(r.history["error"], scale) for r in found["results"].values())
     radius = lipschitz_eps * float(y.abs().flatten(1).norm(dim=1).mean())
     bound = attacks.lipschitz_lower_bound(recon, y, radius, n_iter=effort["n_iter"],
                                           restarts=effort["restarts"], lr=1.0, seed=effort["seed"])
     lip_gains = _gains(bound.history["ratio"], torch.ones(y.shape[0]))
     return {"error": torch.stack([rows[level] for level in levels]),
             "psnr": float(metrics.psnr(x_rec, x, data_range=1.0).double().mean()),
-            "lipschitz": bound.ratio.detach().cpu(),
+            "lipschitz": bound.ratio.detach().cpu(), "lipschitz_e": bound.e.detach().cpu(),
+            "e": torch.stack([perturbations[level] for level in levels]),
+            "by_optimizer": {k: {lv: v for lv, v in d.items()} for k, d in by_optimizer.items()},
             "gains": (max(g[0] for g in gains) if gains else 0.0, max(g[1] for g in gains) if gains else 0.0),
             "lip_gains": lip_gains}
 
 
 def compare(maps: dict[str, Callable], x: torch.Tensor, y: torch.Tensor, *, eps: tuple[float, ...] = EPS,
             lipschitz_eps: float = 0.05, n_iter: int = N_ITER, restarts: int = RESTARTS, seed: int = SEED,
-            optimizer: str = "adam", lr: float = LR, lam: float | None = None,
+            optimizer: str = "both", lr: float | None = None, lam: float | None = None,
             progress: bool = False) -> LabTable:
     """The table for any reconstruction maps on images ``x`` with data ``y``, one effort for all.
 
@@ -211,10 +260,11 @@ def compare(maps: dict[str, Callable], x: torch.Tensor, y: torch.Tensor, *, eps:
     n_iter = _validate.positive_int("n_iter", n_iter, minimum=2)
     restarts = _validate.positive_int("restarts", restarts)
     seed = _validate.positive_int("seed", seed, minimum=0)
-    _validate.choice("optimizer", optimizer, ("adam", "pgd"))
-    lr = _validate.positive("lr", lr)
+    _validate.choice("optimizer", optimizer, ("adam", "pgd", "both"))
+    optimizers = ("adam", "pgd") if optimizer == "both" else (optimizer,)
+    steps = {k: LR[k] if lr is None else _validate.positive("lr", lr) for k in optimizers}
     progress = _validate.flag("progress", progress)
-    effort = {"n_iter": n_iter, "restarts": restarts, "seed": seed, "optimizer": optimizer, "lr": lr}
+    effort = {"n_iter": n_iter, "restarts": restarts, "seed": seed, "optimizers": optimizers, "lr": steps}
     found, seconds = {}, {}
     start = time.perf_counter()
     for name, recon in maps.items():
@@ -229,21 +279,25 @@ def compare(maps: dict[str, Callable], x: torch.Tensor, y: torch.Tensor, *, eps:
         methods=list(maps), eps=levels, error=pick("error"), psnr=pick("psnr"), lipschitz=pick("lipschitz"),
         lipschitz_eps=lipschitz_eps, gain_steps=pick("gains", 0), gain_restarts=pick("gains", 1),
         lipschitz_gain_steps=pick("lip_gains", 0), lipschitz_gain_restarts=pick("lip_gains", 1),
-        n_iter=n_iter, restarts=restarts, heads=int(x.shape[0]), seed=seed, optimizer=optimizer, lr=lr,
-        lam=lam, seconds=seconds, device=str(y.device), threads=torch.get_num_threads())
+        n_iter=n_iter, restarts=restarts, samples=int(x.shape[0]), seed=seed, optimizer=optimizer, lr=steps,
+        lam=lam, perturbations=pick("e"), lipschitz_e=pick("lipschitz_e"),
+        by_optimizer={k: {o: torch.stack([v["by_optimizer"][o][lv] for lv in levels if lv > 0])
+                          if any(lv > 0 for lv in levels) else torch.zeros(0, x.shape[0])
+                          for o in optimizers} for k, v in found.items()},
+        seconds=seconds, device=str(y.device), threads=torch.get_num_threads())
 
 
 def measure(models: list[str] | str, *, tv: bool = True, lam: float | None = None,
             eps: tuple[float, ...] = EPS, lipschitz_eps: float = 0.05, n_iter: int = N_ITER,
-            restarts: int = RESTARTS, heads: int = HEADS, seed: int = SEED, optimizer: str = "adam",
-            lr: float = LR, device: torch.device | str = "cpu", progress: bool = False) -> LabTable:
+            restarts: int = RESTARTS, samples: int = SAMPLES, seed: int = SEED, optimizer: str = "both",
+            lr: float | None = None, device: torch.device | str = "cpu", progress: bool = False) -> LabTable:
     """Measure the laboratory's table for shipped models (and TV) at one effort for all.
 
     Parameters
     ----------
     models : list of str
         Shipped model names (:func:`tk_lessons.zoo.available`), all with one operator; the
-        first one's recipe gives the test heads, its manifest TV's weight.
+        first one's recipe gives the test samples, its manifest TV's weight.
     tv : bool
         Add total variation (``solvers.tv``, :data:`TV_N_ITER` ADMM iterations, real images).
     lam : float or None
@@ -251,17 +305,20 @@ def measure(models: list[str] | str, *, tv: bool = True, lam: float | None = Non
     eps : tuple of float
         Relative noise levels ``||e|| / ||y||`` in ``[0, 1)`` (``0.02`` is 2 %).
     lipschitz_eps : float
-        Radius of the Lipschitz search relative to the mean ``||y||`` of the heads.
+        Radius of the Lipschitz search relative to the mean ``||y||`` of the samples.
     n_iter, restarts : int
         Steps per restart and random restarts of every search (``n_iter >= 2``).
-    heads : int
-        How many held-out test heads (1 to 100).
+    samples : int
+        How many held-out test samples (1 to 100).
     seed : int
         Seed of the random starts, the same for every method.
-    optimizer : {"adam", "pgd"}
-        The measurement attack's optimiser (projected Adam is the paper's).
-    lr : float
-        Its step size, in units of the ball (see :func:`tk_lessons.attacks.measurement_attack`).
+    optimizer : {"both", "adam", "pgd"}
+        The measurement attack's optimiser: projected Adam (the paper's), projected normalised
+        ascent, or both (the default), keeping the larger error per sample. Projected Adam alone
+        can stop short on networks (see :func:`tk_lessons.attacks.measurement_attack`);
+        :meth:`LabTable.shortfall` says by how much.
+    lr : float or None
+        The step size in units of the ball; ``None`` takes :data:`LR` for each optimiser.
     device : torch.device or str
         Where to run.
     progress : bool
@@ -273,15 +330,15 @@ def measure(models: list[str] | str, *, tv: bool = True, lam: float | None = Non
 
     Examples
     --------
-    >>> lab = measure(["unet_radial64"], tv=False, eps=(0, 0.04), n_iter=2, restarts=1, heads=1)
+    >>> lab = measure(["unet_radial64"], tv=False, eps=(0, 0.04), n_iter=2, restarts=1, samples=1)
     >>> lab.methods, len(lab.mean_error("unet_radial64"))
     (['unet_radial64'], 2)
     """
     models = _check_models(models)
     tv = _validate.flag("tv", tv)
-    heads = _validate.positive_int("heads", heads)
-    if heads > 100:
-        raise ValueError(f"heads must be at most 100 (the recipes' test set), got {heads}")
+    samples = _validate.positive_int("samples", samples)
+    if samples > 100:
+        raise ValueError(f"samples must be at most 100 (the recipes' test set), got {samples}")
     if tv:
         if lam is None:
             lam = registry.info(models[0]).get("metrics", {}).get("tv_lam")
@@ -294,9 +351,13 @@ def measure(models: list[str] | str, *, tv: bool = True, lam: float | None = Non
     A = maps[models[0]].A
     if tv:
         maps["TV"] = _tv_map(A, lam)
-    x = recipes.test_set(models[0], quick=heads <= 4)[:heads].to(device)
+    x = recipes.test_set(models[0], quick=samples <= 4)[:samples].to(device)
     return compare(maps, x, A(x), eps=eps, lipschitz_eps=lipschitz_eps, n_iter=n_iter, restarts=restarts,
                    seed=seed, optimizer=optimizer, lr=lr, lam=lam, progress=progress)
+
+
+_OPTIMIZER_NAMES = {"adam": "projected Adam", "pgd": "projected normalised ascent",
+                    "both": "projected Adam and projected normalised ascent, the larger error per sample"}
 
 
 def format_table(lab: LabTable) -> str:
@@ -304,7 +365,7 @@ def format_table(lab: LabTable) -> str:
 
     Examples
     --------
-    >>> lab = measure(["unet_radial64"], tv=False, eps=(0, 0.04), n_iter=2, restarts=1, heads=1)
+    >>> lab = measure(["unet_radial64"], tv=False, eps=(0, 0.04), n_iter=2, restarts=1, samples=1)
     >>> print(format_table(lab).splitlines()[2])  # doctest: +ELLIPSIS
     worst-case ||e||/||y|| = 0 %  ...
     """
@@ -316,24 +377,26 @@ def format_table(lab: LabTable) -> str:
     def row(name: str, values: list[str]) -> str:
         return f"{name:<{label}}" + "".join(f"{v:>{width}}" for v in values)
 
-    lines = [row("mean over the heads", lab.methods), row("clean PSNR (dB)",
+    lines = [row("mean over the samples", lab.methods), row("clean PSNR (dB)",
                                                            [f"{lab.psnr[m]:.1f}" for m in lab.methods])]
     for i, level in enumerate(lab.eps):
         lines.append(row(f"worst-case ||e||/||y|| = {100 * level:g} %",
                          [f"{100 * lab.mean_error(m)[i]:.1f} %" for m in lab.methods]))
     lip = f"L^eps lower bound, {100 * lab.lipschitz_eps:g} %"
     lines.append(row(lip, [f"{float(lab.lipschitz[m].double().mean()):.2f}" for m in lab.methods]))
-    lines.append(row("  (largest over the heads)", [f"{float(lab.lipschitz[m].max()):.2f}" for m in lab.methods]))
+    lines.append(row("  (largest over the samples)", [f"{float(lab.lipschitz[m].max()):.2f}" for m in lab.methods]))
     lines.append("convergence (gain, %):")
     for name, gains in (("  error: 2nd half of the steps", lab.gain_steps),
                         ("  error: best restart vs 1st", lab.gain_restarts),
                         ("  L^eps: 2nd half of the steps", lab.lipschitz_gain_steps),
                         ("  L^eps: best restart vs 1st", lab.lipschitz_gain_restarts)):
         lines.append(row(name, [f"{gains[m]:.1f} %" for m in lab.methods]))
+    if lab.optimizer == "both":
+        lines.append(row("  projected Adam short by", [f"{lab.shortfall(m):.1f} %" for m in lab.methods]))
     tv = f"; TV: lam {lab.lam:g}, {TV_N_ITER} ADMM iterations, attacked through them" if lab.lam else ""
     lines.append(f"effort, the same for every method: {lab.n_iter} steps x {lab.restarts} restarts "
-                 f"({'projected Adam' if lab.optimizer == 'adam' else 'projected normalised ascent'}, "
-                 f"lr {lab.lr:g}, levels from the largest down, warm-started), {lab.heads} test heads, "
+                 f"({_OPTIMIZER_NAMES[lab.optimizer]}, "
+                 f"lr {', '.join(f'{v:g}' for v in lab.lr.values())}, levels from the largest down, warm-started), {lab.samples} test samples, "
                  f"seed {lab.seed}{tv}")
     lines.append(f"L^eps: lipschitz_lower_bound on ||e|| = {100 * lab.lipschitz_eps:g} % of the mean ||y||, "
                  f"same steps and restarts; error gains: the largest over the levels")
@@ -368,27 +431,28 @@ def main(argv: list[str] | None = None) -> int:
     add("--lipschitz", type=float, default=5.0, help="Lipschitz radius, percent of the mean ||y|| (default 5)")
     add("--steps", type=int, default=None, help=f"steps per restart of every search (default {N_ITER})")
     add("--restarts", type=int, default=None, help=f"random restarts of every search (default {RESTARTS})")
-    add("--heads", type=int, default=None, help=f"held-out test heads, 1 to 100 (default {HEADS})")
+    add("--samples", type=int, default=None, help=f"held-out test samples, 1 to 100 (default {SAMPLES})")
     add("--seed", type=int, default=SEED, help=f"seed of the random starts (default {SEED})")
-    add("--optimizer", choices=("adam", "pgd"), default="adam",
-        help="measurement attack: projected Adam (default, the paper's) or normalised ascent")
-    add("--lr", type=float, default=LR, help=f"attack step in units of the ball (default {LR})")
+    add("--optimizer", choices=("both", "adam", "pgd"), default="both",
+        help="measurement attack: both (default: the larger error per sample), projected Adam (the paper's) "
+             "or normalised ascent")
+    add("--lr", type=float, default=None, help=f"attack step in units of the ball (default {LR})")
     add("--quick", action="store_true",
-        help=f"smoke run: {QUICK['n_iter']} steps, {QUICK['restarts']} restarts, {QUICK['heads']} heads")
+        help=f"smoke run: {QUICK['n_iter']} steps, {QUICK['restarts']} restarts, {QUICK['samples']} samples")
     add("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     add("--device", default="cpu", help="cpu (default) or cuda")
     add("--progress", action="store_true", help="print each method's time as it finishes")
     args = parser.parse_args(argv)
-    base = QUICK if args.quick else {"n_iter": N_ITER, "restarts": RESTARTS, "heads": HEADS}
+    base = QUICK if args.quick else {"n_iter": N_ITER, "restarts": RESTARTS, "samples": SAMPLES}
     n_iter = base["n_iter"] if args.steps is None else args.steps
     restarts = base["restarts"] if args.restarts is None else args.restarts
-    heads = base["heads"] if args.heads is None else args.heads
+    samples = base["samples"] if args.samples is None else args.samples
     if args.threads < 1:
         parser.error(f"--threads must be an integer >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
     try:
         lab = measure(args.models, tv=args.tv, lam=args.lam, eps=args.levels, lipschitz_eps=args.lipschitz / 100,
-                      n_iter=n_iter, restarts=restarts, heads=heads, seed=args.seed, optimizer=args.optimizer,
+                      n_iter=n_iter, restarts=restarts, samples=samples, seed=args.seed, optimizer=args.optimizer,
                       lr=args.lr, device=args.device, progress=args.progress)
     except (ValueError, TypeError) as error:
         parser.error(str(error))

@@ -32,6 +32,9 @@ a regulariser does not know, as anatomy in medical images; heads have it at lapt
 * ``unet_hadamard_halluc``: the same for fluorescence microscopy, subsampled Walsh–Hadamard (Chapter 6).
 * ``unet_cartesian_rate``: trained at Cartesian rate 1/4, tested at nested rates (Chapter 4).
 * ``fbpunet_limited_angle``: FBP + U-Net, limited-angle CT, 32 x 32 (Chapter 12; :mod:`~tk_lessons.zoo.limited_angle`).
+* ``lab_nonoise`` / ``lab_lownoise`` / ``lab_highnoise`` / ``lab_control``: the laboratory's 1-D
+  U-Nets trained with no, 1 % and 5 % jitter on signals with a near-kernel detail, and the
+  control trained on the class without it (Chapters 3-4 and 8-10; :mod:`~tk_lessons.zoo.lab`).
 
 Jitter levels: the paper's ``eta = 10`` (high) and ``0.1`` (low) at 256 x 256 with two real
 channels (noise norm about ``sqrt(2) eta s``, 47% of the mean measurement norm 29.9 for
@@ -53,6 +56,7 @@ from ..data import HeadsDataset, signal_dataset, text, tumour
 from ..networks import as_tensor
 from ..operators import LinearOperator
 from . import evaluation
+from .lab import LAB_MODELS, SCALES as LAB_SCALES, lab_data, lab_recipe
 from .limited_angle import LIMITED_SCHEDULE, LIMITED_SIZE, fbpunet_limited_angle, limited_angle_test
 from .registry import build_operator
 
@@ -173,6 +177,8 @@ def test_set(name: str, quick: bool = False) -> torch.Tensor:
                               seed=1).signals[:n]
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+    if name in LAB_MODELS:
+        return lab_data("test", detail=name != "lab_control").signals[:n]
     return head_images(n, seed=3, size=LIMITED_SIZE if name == "fbpunet_limited_angle" else SIZE)
 
 
@@ -398,3 +404,15 @@ RECIPES: dict[str, Callable[..., Recipe]] = {
                                      itnet_radial64_highnoise, unet1d_tumour, unet_fourier_halluc,
                                      fbpunet_radon_halluc, unet_cartesian_rate, unet_hadamard_halluc, fbpunet_limited_angle)
 }
+
+
+def _lab(name: str) -> Callable[..., Recipe]:
+    def recipe(quick: bool = False) -> Recipe:
+        return lab_recipe(name, quick)
+    recipe.__name__, recipe.__doc__ = name, lab_recipe(name, quick=True).description
+    return recipe
+
+
+RECIPES.update({name: _lab(name) for name in LAB_MODELS})
+for _name in LAB_MODELS:       # the laboratory's schedules, for the training-time benchmark
+    SCHEDULES[_name] = {"n_train": LAB_SCALES["laptop"].n_train, "phases": LAB_SCALES["laptop"].phases}
