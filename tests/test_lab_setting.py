@@ -155,5 +155,14 @@ def test_the_paper_path_records_perturbations_that_reproduce_its_numbers(tiny_pa
         mean = card["result"]["detail"][method]["mean_error"]
         assert mean == sorted(mean)                       # more noise never helps the worst case
         assert card["result"]["detail"][method]["long_run_error"] >= mean[-1] - 1e-6
+    # the chapters' re-evaluation gives the same numbers from the stored perturbations alone
+    again = lab_worst_case.reevaluate(tensors, card, weights_dir=tiny_paper_weights)
+    for cls in ("detail", "control"):
+        for method in card["result"][cls]:
+            if method in ("tv_lam", "levels"):
+                continue
+            key = f"{cls}/{method}"
+            assert again.mean_error(key) == pytest.approx(card["result"][cls][method]["mean_error"], rel=1e-4, abs=1e-6)
+            assert torch.allclose(again.lipschitz[key], tensors[f"{cls}_{method}_lipschitz"], rtol=1e-4)
     path = lab_worst_case.save(lab_worst_case.NAME, tensors, card, directory=tmp_path)
     assert path.parent == tmp_path and (tmp_path / "lab_worst_case.pt").is_file()

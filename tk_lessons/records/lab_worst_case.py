@@ -39,18 +39,18 @@ import argparse
 import platform
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
-from .. import attacks, solvers
+from .. import _validate, attacks, metrics, solvers
 from ..zoo import lab as laboratory_setting
 from ..zoo import laboratory, registry
-from . import RECORDS_DIR, save
+from . import RECORDS_DIR, info, save
 
-__all__ = ["compute", "main", "NAME", "SIGNALS", "STEPS", "RESTARTS", "LONG_STEPS", "NETWORKS"]
+__all__ = ["compute", "maps", "reevaluate", "Reevaluated", "main", "NAME", "SIGNALS", "STEPS", "RESTARTS", "LONG_STEPS", "NETWORKS"]
 
 NAME = "lab_worst_case"
 #: Test signals of each class that are attacked.
@@ -117,16 +117,12 @@ def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any 
     for cls, models in (("detail", list(NETWORKS)), ("control", ["lab_control"])):
         test = laboratory_setting.lab_data("test", lab, detail=cls == "detail" and lab.detail, n=n)
         x = test.signals.to(device)
-        maps: dict[str, Callable] = {m: registry.load(m, device=device, weights_dir=weights_dir) for m in models}
-        A = maps[models[0]].A
         lam = registry.info(models[0], weights_dir=weights_dir)["metrics"]["tv_lam"]
-
-        def tv(v: torch.Tensor, A: Any = A, lam: float = lam) -> torch.Tensor:
-            return solvers.tv(A, v, lam, n_iter=lab.tv_iterations, real=True)
-        maps["TV"] = tv
+        recons = maps(cls, lam, lab.tv_iterations, weights_dir=weights_dir, device=device)
+        A = recons["TV"].A
         y = A(x)
         start = time.perf_counter()
-        table = laboratory.compare(maps, x, y, eps=lab.levels, lipschitz_eps=lab.lipschitz_level, n_iter=steps,
+        table = laboratory.compare(recons, x, y, eps=lab.levels, lipschitz_eps=lab.lipschitz_level, n_iter=steps,
                                    restarts=restarts, seed=SEED, optimizer="both", lam=lam, progress=progress)
         seconds[f"{cls}_table"] = round(time.perf_counter() - start, 1)
         tensors[f"{cls}_x"] = x
@@ -154,10 +150,10 @@ def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any 
                 top = max(lab.levels)
                 start_e = table.perturbations[method][list(table.eps).index(top)].to(y.device)
                 # a warm start that holds exactly the stored perturbation
-                warm = replace(attacks.measurement_attack(maps[method], y, x, top, relative=True, n_iter=1,
+                warm = replace(attacks.measurement_attack(recons[method], y, x, top, relative=True, n_iter=1,
                                                           restarts=1, optimizer="pgd", seed=SEED),
                                candidates=start_e[None])
-                more = attacks.measurement_attack(maps[method], y, x, top, relative=True, n_iter=long_steps,
+                more = attacks.measurement_attack(recons[method], y, x, top, relative=True, n_iter=long_steps,
                                                   restarts=1, keep_init=1, lr=1.0, optimizer="pgd",
                                                   warm_start=warm, seed=SEED)
                 history = more.history["error"][0]                  # (long_steps + 1, B), absolute
@@ -168,7 +164,7 @@ def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any 
                 summary[method]["long_run_gain_percent"] = round(100 * (final / table.mean_error(method)[-1] - 1), 3)
                 seconds[f"{key}_long"] = round(time.perf_counter() - t0, 1)
         if cls == "detail" and lab.detail and bool(test.on.any()) and bool((~test.on).any()):
-            _false_detections(maps, A, test, y, tensors, summary, steps, restarts, device)
+            _false_detections(recons, A, test, y, tensors, summary, steps, restarts, device)
         result[cls] = summary
     card = {
         "description": __doc__.split("\n")[0],
@@ -226,6 +222,100 @@ def _false_detections(maps: dict[str, Callable], A: Any, test: Any, y: torch.Ten
                                                    "attacked": round(float(fp.mean()), 4)}
         summary[method]["false_negative_share"] = {"clean": round(float(clean_fn.mean()), 4),
                                                    "attacked": round(float(fn.mean()), 4)}
+
+
+def maps(cls: str, lam: float, tv_iterations: int, *, weights_dir: Any = None,
+         device: torch.device | str = "cpu") -> dict[str, Callable]:
+    """The maps of class ``cls`` (``"detail"``: the three networks; ``"control"``: the control) and TV.
+
+    TV is ``solvers.tv`` with weight ``lam`` and ``tv_iterations`` ADMM iterations, on the networks'
+    operator (the same for all); every map has the operator as ``.A``.
+
+    Examples
+    --------
+    >>> card = info(NAME)
+    >>> list(maps("control", card["result"]["control"]["tv_lam"], 300))
+    ['lab_control', 'TV']
+    """
+    _validate.choice("cls", cls, ("detail", "control"))
+    models = list(NETWORKS) if cls == "detail" else ["lab_control"]
+    out: dict[str, Callable] = {m: registry.load(m, device=device, weights_dir=weights_dir) for m in models}
+    A = out[models[0]].A
+
+    def tv(v: torch.Tensor) -> torch.Tensor:
+        return solvers.tv(A, v, lam, n_iter=tv_iterations, real=True)
+    tv.A = A                                    # type: ignore[attr-defined]
+    out["TV"] = tv
+    return out
+
+
+@dataclass
+class Reevaluated:
+    """The record's numbers recomputed by forward passes (:func:`reevaluate`).
+
+    Attributes
+    ----------
+    levels : list of float
+        The relative noise levels.
+    error : dict of str to torch.Tensor
+        Per ``"class/method"``, the relative error at each level per signal, ``(levels, signals)``.
+    lipschitz : dict of str to torch.Tensor
+        Per ``"class/method"``, ``||Psi(y + e) - Psi(y)|| / ||e||`` per signal: the certified bound.
+    psnr : dict of str to float
+        Per ``"class/method"``, the mean clean PSNR on the attacked signals.
+    fp_share, fn_share : dict of str to torch.Tensor
+        Per method of the detail class, the share of the detail drawn on the plain signals under
+        the false-positive perturbation, and left on the detail signals under the false-negative one.
+    """
+
+    levels: list[float]
+    error: dict[str, torch.Tensor]
+    lipschitz: dict[str, torch.Tensor]
+    psnr: dict[str, float]
+    fp_share: dict[str, torch.Tensor]
+    fn_share: dict[str, torch.Tensor]
+
+    def mean_error(self, key: str) -> list[float]:
+        """Mean relative error over the signals at each level, for ``"class/method"``."""
+        return [float(v) for v in self.error[key].double().mean(dim=1)]
+
+
+@torch.no_grad()
+def reevaluate(tensors: dict[str, torch.Tensor], card: dict[str, Any], *, weights_dir: Any = None,
+               device: torch.device | str = "cpu") -> Reevaluated:
+    """Apply every stored perturbation again (forward passes only) and recompute the record's numbers.
+
+    Examples
+    --------
+    >>> from tk_lessons import records
+    >>> again = reevaluate(*records.load(NAME))
+    >>> sorted(again.error)[:2]
+    ['control/TV', 'control/lab_control']
+    """
+    levels = card["recipe"]["levels"]
+    out = Reevaluated(levels, {}, {}, {}, {}, {})
+    for cls in ("detail", "control"):
+        x = tensors[f"{cls}_x"].to(device)
+        found = maps(cls, card["result"][cls]["tv_lam"], card["recipe"]["tv_iterations"], weights_dir=weights_dir,
+                     device=device)
+        for method, recon in found.items():
+            key, stem = f"{cls}/{method}", f"{cls}_{method}"
+            y = recon.A(x)
+            x_rec = recon(y)
+            scale = x.flatten(1).norm(dim=1)
+            out.error[key] = torch.stack([(recon(y + e.to(device)) - x).flatten(1).norm(dim=1) / scale
+                                          for e in tensors[f"{stem}_e"]]).cpu()
+            e = tensors[f"{stem}_lipschitz_e"].to(device)
+            out.lipschitz[key] = ((recon(y + e) - x_rec).flatten(1).norm(dim=1) / e.abs().flatten(1).norm(dim=1)).cpu()
+            out.psnr[key] = float(metrics.psnr(x_rec, x, data_range=1.0).double().mean())
+            if cls == "detail" and f"detail_{method}_fp_e" in tensors:
+                plain = (x - tensors["detail_detail"].to(device))
+                fp, fn = tensors["detail_fp_index"], tensors["detail_fn_index"]
+                out.fp_share[method] = _Coefficient(recon, plain[fp], tensors["detail_fp_detail"].to(device))(
+                    y[fp] + tensors[f"detail_{method}_fp_e"].to(device))[:, 0].cpu()
+                out.fn_share[method] = _Coefficient(recon, plain[fn], tensors["detail_detail"][fn].to(device))(
+                    y[fn] + tensors[f"detail_{method}_fn_e"].to(device))[:, 0].cpu()
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
