@@ -64,26 +64,26 @@ def test_the_paper_setting_samples_what_the_authors_mask_samples():
     A = build_operator(paper.operator)
     assert (paper.size, paper.dim, paper.operator["mask"]["spokes"]) == (256, 2, 40)
     assert int(A.mask.sum()) == 10941                   # THEORY.md §3.5, from the authors' mask code
-    assert (paper.attack_steps, paper.attack_restarts, paper.n_train) == (1000, 6, 25000)
+    assert (paper.attack_n_iter, paper.attack_restarts, paper.n_train) == (1000, 6, 25000)
 
 
 def test_data_are_seeded_and_the_parts_differ():
     a, b = lab.lab_data("test", n=40), lab.lab_data("test", n=40)
-    assert torch.equal(a.signals, b.signals) and torch.equal(a.on, b.on)
+    assert torch.equal(a.signals, b.signals) and torch.equal(a.has_detail, b.has_detail)
     assert not torch.equal(lab.lab_data("val", n=40).signals, a.signals)
     assert torch.equal(a.signals, a.plain + a.detail)
-    assert float(a.detail[~a.on].abs().max()) == 0 and bool((a.detail[a.on].flatten(1).norm(dim=1) > 0.1).all())
-    share = float(lab.lab_data("train").on.double().mean())         # 1500 draws of a fair coin
+    assert float(a.detail[~a.has_detail].abs().max()) == 0 and bool((a.detail[a.has_detail].flatten(1).norm(dim=1) > 0.1).all())
+    share = float(lab.lab_data("train").has_detail.double().mean())         # 1500 draws of a fair coin
     assert abs(share - 0.5) < 4 * math.sqrt(0.25 / 1500)
-    control = lab.lab_data("test", n=40, detail=False)
-    assert torch.equal(control.signals, a.plain) and not bool(control.on.any())
+    control = lab.lab_data("test", n=40, with_detail=False)
+    assert torch.equal(control.signals, a.plain) and not bool(control.has_detail.any())
 
 
 def test_the_share_of_the_detail_drawn():
     test = lab.lab_data("test", n=8)
     drawn = lab.detail_drawn(test.plain + 0.3 * test.detail, test)
-    assert torch.allclose(drawn[test.on], torch.full((int(test.on.sum()),), 0.3), atol=1e-5)
-    assert bool(torch.isnan(drawn[~test.on]).all())
+    assert torch.allclose(drawn[test.has_detail], torch.full((int(test.has_detail.sum()),), 0.3), atol=1e-5)
+    assert bool(torch.isnan(drawn[~test.has_detail]).all())
 
 
 def test_recipes_jitter_is_relative_and_the_control_sees_no_detail():
@@ -95,12 +95,12 @@ def test_recipes_jitter_is_relative_and_the_control_sees_no_detail():
         assert all(e == pytest.approx(level * norm, rel=1e-6) for e in etas), (name, etas, norm)
         assert [p["epochs"] for p in r.phases] == [400, 150, 50]
     control = lab.lab_recipe("lab_control")
-    assert torch.equal(control.train, lab.lab_data("train", detail=False).signals)
+    assert torch.equal(control.train, lab.lab_data("train", with_detail=False).signals)
     assert not torch.equal(control.train, lab.lab_recipe("lab_nonoise").train)
 
 
 def test_bad_input_names_the_parameter():
-    with pytest.raises(ValueError, match="scale"):
+    with pytest.raises(ValueError, match="preset"):
         lab.setting("huge")
     with pytest.raises(ValueError, match="size"):
         lab.setting("paper", size=4)
@@ -110,8 +110,8 @@ def test_bad_input_names_the_parameter():
         lab.details(2, 64, seed=0, probability=1.5)
     with pytest.raises(ValueError, match="name"):
         lab.lab_recipe("unet_radial64")
-    with pytest.raises(ValueError, match="scale and size apply to the laboratory"):
-        retrain.run("unet_radial64", quick=True, save=False, scale="paper")
+    with pytest.raises(ValueError, match="preset and size apply to the laboratory"):
+        retrain.run("unet_radial64", quick=True, save=False, preset="paper")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def tiny_paper_weights(tmp_path_factory):
     torch.set_num_threads(1)
     folder = tmp_path_factory.mktemp("paper_weights")
     for name in lab.LAB_MODELS:
-        retrain.run(name, quick=True, scale="paper", size=32, weights_dir=folder)
+        retrain.run(name, quick=True, preset="paper", size=32, weights_dir=folder)
     torch.set_num_threads(threads)
     return folder
 
@@ -136,12 +136,12 @@ def test_the_paper_path_trains_itnets_on_ellipses(tiny_paper_weights):
 
 
 def test_the_paper_path_records_perturbations_that_reproduce_its_numbers(tiny_paper_weights, tmp_path):
-    tensors, card = lab_worst_case.compute("paper", size=32, weights_dir=tiny_paper_weights, long_steps=2)
+    tensors, card = lab_worst_case.compute("paper", size=32, weights_dir=tiny_paper_weights, long_n_iter=2)
     assert card["recipe"]["scale"] == "paper" and card["recipe"]["steps"] == 3
     levels = card["recipe"]["levels"]
     x = tensors["detail_x"]
     net = registry.load("lab_nonoise", weights_dir=tiny_paper_weights)
-    lam, n_iter = card["result"]["detail"]["tv_lam"], card["recipe"]["tv_iterations"]
+    lam, n_iter = card["result"]["detail"]["tv_lam"], card["recipe"]["tv_n_iter"]
     maps = {m: registry.load(m, weights_dir=tiny_paper_weights) for m in ("lab_nonoise", "lab_lownoise", "lab_highnoise")}
     maps["TV"] = lambda v: solvers.tv(net.A, v, lam, n_iter=n_iter, real=True)
     y = net.A(x)

@@ -335,7 +335,7 @@ def test_the_laboratory_claims():
 
     A = zoo.build_operator(lab.setting().operator)
     test = lab.lab_data("test")
-    on = test.on
+    on = test.has_detail
     y = A(test.signals)
     lam = zoo.info("lab_nonoise")["metrics"]["tv_lam"]
 
@@ -363,7 +363,7 @@ def test_the_laboratory_claims():
     gap = A(test.detail[on]).abs().flatten(1).norm(dim=1) / y[on].abs().flatten(1).norm(dim=1)
     assert gap.max() < 0.05 and gap.median() > 0.01
     # the control network beats TV on the class without the detail
-    control = lab.lab_data("test", detail=False)
+    control = lab.lab_data("test", with_detail=False)
     yc = A(control.signals)
     with torch.no_grad():
         pc = psnr(zoo.load("lab_control")(yc), control.signals).mean()

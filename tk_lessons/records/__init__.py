@@ -13,6 +13,10 @@ computed, and the card's numbers are only compared with.
 * ``ch04_equal_budget``: certified lower bounds on the local Lipschitz constant of the U-Net
   ``unet_radial64`` and of 300-iteration TV, both searched with the same budget
   (``python -m tk_lessons.records.ch04_equal_budget``).
+* ``lab_worst_case``: the laboratory's networks (trained with no, low and high noise, and the
+  control) and TV under worst-case measurement noise of 2-8 %, certified Lipschitz bounds, the
+  searches' convergence and false positives and negatives, all searched alike
+  (``python -m tk_lessons.records.lab_worst_case``).
 * ``ch13_equal_budget``: certified lower bounds for a 200-layer FIRENET on chapter 4's problem,
   searched with chapter 4's effort (``python -m tk_lessons.records.ch13_equal_budget``).
 """
@@ -43,7 +47,7 @@ def available() -> list[str]:
     --------
     >>> from tk_lessons import records
     >>> records.available()
-    ['ch02_equal_effort', 'ch04_equal_budget', 'ch13_equal_budget']
+    ['ch02_equal_effort', 'ch04_equal_budget', 'ch13_equal_budget', 'lab_worst_case']
     """
     return sorted(p.stem for p in RECORDS_DIR.glob("*.json"))
 

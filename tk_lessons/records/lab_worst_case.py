@@ -93,40 +93,40 @@ def _detail_search(recon: Callable, y: torch.Tensor, plain: torch.Tensor, d: tor
         return e, share(y + e)[:, 0]
 
 
-def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any = None,
-            device: torch.device | str = "cpu", steps: int | None = None, restarts: int | None = None,
-            long_steps: int | None = None, signals: int | None = None,
+def compute(preset: str = "laptop", *, size: int | None = None, weights_dir: Any = None,
+            device: torch.device | str = "cpu", n_iter: int | None = None, restarts: int | None = None,
+            long_n_iter: int | None = None, samples: int | None = None,
             progress: bool = False) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Run every search of the record; returns ``(tensors, card)`` for :func:`tk_lessons.records.save`.
 
-    ``scale``, ``size``: the laboratory's setting (:func:`tk_lessons.zoo.lab.setting`); the
-    models are loaded from ``weights_dir`` (default: the shipped ones). ``steps``,
-    ``restarts``, ``long_steps`` and ``signals`` override the effort (the tests use tiny ones);
+    ``preset``, ``size``: the laboratory's setting (:func:`tk_lessons.zoo.lab.setting`); the
+    models are loaded from ``weights_dir`` (default: the shipped ones). ``n_iter``,
+    ``restarts``, ``long_n_iter`` and ``samples`` override the effort (the tests use tiny ones);
     the defaults are :data:`STEPS`, :data:`RESTARTS`, :data:`LONG_STEPS`, :data:`SIGNALS` at the
     laptop scale and the setting's own (the paper's 1000 steps x 6 restarts) at the paper's.
     """
-    lab = laboratory_setting.setting(scale, size=size)
-    paper_like = scale != "laptop" or size is not None
-    steps = steps or (lab.attack_steps if paper_like else STEPS)
+    lab = laboratory_setting.setting(preset, size=size)
+    paper_like = preset != "laptop" or size is not None
+    steps = n_iter or (lab.attack_n_iter if paper_like else STEPS)
     restarts = restarts or (lab.attack_restarts if paper_like else RESTARTS)
-    long_steps = LONG_STEPS if long_steps is None else long_steps
-    n = signals or (lab.attack_signals if paper_like else SIGNALS)
+    long_steps = LONG_STEPS if long_n_iter is None else long_n_iter
+    n = samples or (lab.attack_samples if paper_like else SIGNALS)
     tensors: dict[str, torch.Tensor] = {}
     result: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     for cls, models in (("detail", list(NETWORKS)), ("control", ["lab_control"])):
-        test = laboratory_setting.lab_data("test", lab, detail=cls == "detail" and lab.detail, n=n)
+        test = laboratory_setting.lab_data("test", lab, with_detail=cls == "detail" and lab.with_detail, n=n)
         x = test.signals.to(device)
         lam = registry.info(models[0], weights_dir=weights_dir)["metrics"]["tv_lam"]
-        recons = maps(cls, lam, lab.tv_iterations, weights_dir=weights_dir, device=device)
+        recons = maps(cls, lam, lab.tv_n_iter, weights_dir=weights_dir, device=device)
         A = recons["TV"].A
         y = A(x)
         start = time.perf_counter()
-        table = laboratory.compare(recons, x, y, eps=lab.levels, lipschitz_eps=lab.lipschitz_level, n_iter=steps,
+        table = laboratory.compare(recons, x, y, eps=lab.levels, lipschitz_eps=lab.lipschitz_eps, n_iter=steps,
                                    restarts=restarts, seed=SEED, optimizer="both", lam=lam, progress=progress)
         seconds[f"{cls}_table"] = round(time.perf_counter() - start, 1)
         tensors[f"{cls}_x"] = x
-        tensors[f"{cls}_on"] = test.on
+        tensors[f"{cls}_on"] = test.has_detail
         tensors[f"{cls}_detail"] = test.detail
         summary: dict[str, Any] = {"tv_lam": lam, "levels": list(lab.levels)}
         for method in table.methods:
@@ -135,6 +135,8 @@ def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any 
             tensors[f"{key}_error"] = table.error[method]
             tensors[f"{key}_lipschitz_e"] = table.lipschitz_e[method]
             tensors[f"{key}_lipschitz"] = table.lipschitz[method]
+            for optimizer, curve in table.curves[method].items():
+                tensors[f"{key}_curve_{optimizer}"] = curve.float()
             summary[method] = {
                 "psnr": round(table.psnr[method], 3),
                 "mean_error": [round(v, 5) for v in table.mean_error(method)],
@@ -163,18 +165,18 @@ def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any 
                 summary[method]["long_run_error"] = round(final, 5)
                 summary[method]["long_run_gain_percent"] = round(100 * (final / table.mean_error(method)[-1] - 1), 3)
                 seconds[f"{key}_long"] = round(time.perf_counter() - t0, 1)
-        if cls == "detail" and lab.detail and bool(test.on.any()) and bool((~test.on).any()):
+        if cls == "detail" and lab.with_detail and bool(test.has_detail.any()) and bool((~test.has_detail).any()):
             _false_detections(recons, A, test, y, tensors, summary, steps, restarts, device)
         result[cls] = summary
     card = {
         "description": __doc__.split("\n")[0],
-        "command": f"python -m tk_lessons.records.{NAME}" + (f" --scale {scale}" if scale != "laptop" else "")
+        "command": f"python -m tk_lessons.records.{NAME}" + (f" --scale {preset}" if preset != "laptop" else "")
                    + (f" --size {size}" if size else ""),
         "recipe": {"scale": lab.name, "size": lab.size, "operator": lab.operator, "signals": n,
                    "test": "tk_lessons.zoo.lab.lab_data('test', ...)", "levels": list(lab.levels),
-                   "lipschitz_level": lab.lipschitz_level, "steps": steps, "restarts": restarts,
+                   "lipschitz_eps": lab.lipschitz_eps, "steps": steps, "restarts": restarts,
                    "optimizers": {"adam": laboratory.LR["adam"], "pgd": laboratory.LR["pgd"]},
-                   "long_steps": long_steps, "seed": SEED, "tv_iterations": lab.tv_iterations,
+                   "long_steps": long_steps, "seed": SEED, "tv_n_iter": lab.tv_n_iter,
                    "search": "tk_lessons.zoo.laboratory.compare(optimizer='both')"},
         "result": {**result, "seconds": seconds, "threads": torch.get_num_threads(), "torch": torch.__version__,
                    "machine": platform.machine(), "device": str(device)},
@@ -185,6 +187,8 @@ def compute(scale: str = "laptop", *, size: int | None = None, weights_dir: Any 
             "{class}_{method}_error": "its relative error ||Psi(y + e) - x|| / ||x||, (levels, signals)",
             "{class}_{method}_lipschitz_e, _lipschitz": "perturbation and certified L^eps lower bound per signal",
             "{class}_{method}_long_curve": "mean best relative error at the largest level over the continuation",
+            "{class}_{method}_curve_{adam,pgd}": "mean best relative error so far at the largest level, per "
+                                                "restart and step, (restarts, steps + 1)",
             "detail_{method}_fp_e, _fp_share": "false positive: perturbation and share of the detail drawn",
             "detail_{method}_fn_e, _fn_share": "false negative: perturbation and share of the detail left"},
     }
@@ -195,7 +199,7 @@ def _false_detections(maps: dict[str, Callable], A: Any, test: Any, y: torch.Ten
                       tensors: dict[str, torch.Tensor], summary: dict[str, Any], steps: int, restarts: int,
                       device: torch.device | str) -> None:
     """False positives on the plain signals, false negatives on the signals with the detail."""
-    on = test.on
+    on = test.has_detail
     plain_idx = (~on).nonzero()[:, 0]
     detail_idx = on.nonzero()[:, 0]
     # each plain signal borrows the detail of a signal that has one (cycling through them)
@@ -224,11 +228,11 @@ def _false_detections(maps: dict[str, Callable], A: Any, test: Any, y: torch.Ten
                                                    "attacked": round(float(fn.mean()), 4)}
 
 
-def maps(cls: str, lam: float, tv_iterations: int, *, weights_dir: Any = None,
+def maps(cls: str, lam: float, tv_n_iter: int, *, weights_dir: Any = None,
          device: torch.device | str = "cpu") -> dict[str, Callable]:
     """The maps of class ``cls`` (``"detail"``: the three networks; ``"control"``: the control) and TV.
 
-    TV is ``solvers.tv`` with weight ``lam`` and ``tv_iterations`` ADMM iterations, on the networks'
+    TV is ``solvers.tv`` with weight ``lam`` and ``tv_n_iter`` ADMM iterations, on the networks'
     operator (the same for all); every map has the operator as ``.A``.
 
     Examples
@@ -243,7 +247,7 @@ def maps(cls: str, lam: float, tv_iterations: int, *, weights_dir: Any = None,
     A = out[models[0]].A
 
     def tv(v: torch.Tensor) -> torch.Tensor:
-        return solvers.tv(A, v, lam, n_iter=tv_iterations, real=True)
+        return solvers.tv(A, v, lam, n_iter=tv_n_iter, real=True)
     tv.A = A                                    # type: ignore[attr-defined]
     out["TV"] = tv
     return out
@@ -296,7 +300,7 @@ def reevaluate(tensors: dict[str, torch.Tensor], card: dict[str, Any], *, weight
     out = Reevaluated(levels, {}, {}, {}, {}, {})
     for cls in ("detail", "control"):
         x = tensors[f"{cls}_x"].to(device)
-        found = maps(cls, card["result"][cls]["tv_lam"], card["recipe"]["tv_iterations"], weights_dir=weights_dir,
+        found = maps(cls, card["result"][cls]["tv_lam"], card["recipe"]["tv_n_iter"], weights_dir=weights_dir,
                      device=device)
         for method, recon in found.items():
             key, stem = f"{cls}/{method}", f"{cls}_{method}"

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--scale and --size apply to the laboratory's models ({', '.join(recipes.LAB_MODELS)}), "
                      f"not to {args.name!r}")
     result = retrain.run(args.name, quick=args.quick, progress=args.progress, device=args.device,
-                         save=not args.no_save, weights_dir=args.weights_dir, scale=args.scale, size=args.size)
+                         save=not args.no_save, weights_dir=args.weights_dir, preset=args.scale, size=args.size)
     print(json.dumps({"name": args.name, "metrics": result.metrics}, indent=2, default=str))
     if recorded is not None:
         print(json.dumps({"previously_recorded": recorded}, indent=2, default=str))

@@ -4,7 +4,7 @@ The theory says when a reconstruction method is *forced* to be unstable: when it
 on a pair of signals whose measurements nearly coincide (a near-kernel pair; Chapters 5-8).
 The laboratory builds that situation on purpose, at a size a laptop trains to convergence:
 
-* **Signals** (``scale="laptop"``): v1's piecewise polynomials
+* **Signals** (``preset="laptop"``): v1's piecewise polynomials
   (:func:`tk_lessons.data.piecewise_polynomial`, 256 samples, degree 3, 3 jumps), and with
   probability 1/2 a **detail**: a bump ``a cos(2 pi f (t - c)) exp(-((t - c) / w)^2)`` with
   ``f = 40`` cycles per unit length, ``w = 0.03``, amplitude ``a ~ U[0.15, 0.25]`` and centre
@@ -26,13 +26,14 @@ The laboratory builds that situation on purpose, at a size a laptop trains to co
   one-sample box keeps about a quarter of its energy in the band as well, but the class holds
   no two signals that differ by one), and the network is accurate *and* stable there.
 
-``scale="paper"`` is the same code with the paper's setting (v4 Figure 3: 256 x 256 random
+``preset="paper"`` (``--scale paper`` on the command lines) is the same code with the paper's setting (v4 Figure 3: 256 x 256 random
 ellipses, golden-angle radial sampling with 40 spokes, 10,941 samples, 8-step ItNets of base
 32, 25,000 training images, jitter 47 % and 0.47 % relative, TV weight 1e-3), for a GPU;
 :func:`setting` gives either, and ``setting("paper", size=32)`` a tiny instance the tests run.
 The recipes here are registered in :data:`tk_lessons.zoo.recipes.RECIPES`, so
 ``python -m tk_lessons.zoo lab_nonoise`` retrains one; :mod:`tk_lessons.records.lab_worst_case`
-holds the attack records and ``python -m tk_lessons.zoo.laboratory --lab`` prints the table.
+holds the attack records and ``python -m tk_lessons.zoo.laboratory lab_nonoise lab_lownoise
+lab_highnoise --tv`` prints the table.
 """
 
 from __future__ import annotations
@@ -80,21 +81,21 @@ class LabSetting:
         Training, validation and test set sizes.
     phases : list of dict
         Training phases (keyword arguments of :func:`tk_lessons.networks.train`) without the jitter.
-    jitter : dict of str to float
+    eta_relative : dict of str to float
         Relative jitter level per network (``"nonoise"``, ``"lownoise"``, ``"highnoise"``): the
         jitter ``eta`` is this times the mean data norm of the training set.
-    detail : bool
+    with_detail : bool
         Whether the class carries the near-kernel detail (the laptop laboratory; the paper's
         ellipses have their own fine structure).
     tv_lams : tuple of float
         The TV weights tuned on validation data (a single one: the paper's).
-    tv_iterations : int
+    tv_n_iter : int
         ADMM iterations of the TV map (the attacks differentiate through all of them).
-    attack_steps, attack_restarts, attack_signals : int
+    attack_n_iter, attack_restarts, attack_samples : int
         The worst-case search: steps per restart, random restarts, test signals attacked.
     levels : tuple of float
         The relative noise levels ``||e|| / ||y||`` of the worst-case table.
-    lipschitz_level : float
+    lipschitz_eps : float
         Radius of the Lipschitz search relative to the mean ``||y||``.
     """
 
@@ -107,15 +108,15 @@ class LabSetting:
     n_val: int
     n_test: int
     phases: list[dict[str, Any]]
-    jitter: dict[str, float]
-    detail: bool
+    eta_relative: dict[str, float]
+    with_detail: bool
     tv_lams: tuple[float, ...]
-    tv_iterations: int
-    attack_steps: int
+    tv_n_iter: int
+    attack_n_iter: int
     attack_restarts: int
-    attack_signals: int
+    attack_samples: int
     levels: tuple[float, ...] = (0.0, 0.02, 0.04, 0.08)
-    lipschitz_level: float = 0.05
+    lipschitz_eps: float = 0.05
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -139,25 +140,25 @@ SCALES: dict[str, LabSetting] = {
         model=_unet1d(), n_train=1500, n_val=50, n_test=100,
         phases=[{"epochs": 400, "batch_size": 32, "lr": 1e-3}, {"epochs": 150, "batch_size": 32, "lr": 2.5e-4},
                 {"epochs": 50, "batch_size": 32, "lr": 5e-5}],
-        jitter={"nonoise": 0.0, "lownoise": 0.01, "highnoise": 0.05}, detail=True,
-        tv_lams=(1e-3, 3e-3, 1e-2, 3e-2), tv_iterations=300,
-        attack_steps=300, attack_restarts=6, attack_signals=12),
+        eta_relative={"nonoise": 0.0, "lownoise": 0.01, "highnoise": 0.05}, with_detail=True,
+        tv_lams=(1e-3, 3e-3, 1e-2, 3e-2), tv_n_iter=300,
+        attack_n_iter=300, attack_restarts=6, attack_samples=12),
     "paper": LabSetting(
         name="paper", dim=2, size=256,
         operator={"kind": "fourier", "mask": {"kind": "radial", "size": 256, "spokes": 40}},
         model=_itnet_paper(), n_train=25000, n_val=1000, n_test=1000,
         phases=[{"epochs": 35, "batch_size": 10, "lr": 5e-5, "weight_decay": 1e-4},
                 {"epochs": 6, "batch_size": 10, "lr": 1e-5, "weight_decay": 1e-4}],
-        jitter={"nonoise": 0.0, "lownoise": 0.0047, "highnoise": 0.47}, detail=False,
-        tv_lams=(1e-3,), tv_iterations=200,
-        attack_steps=1000, attack_restarts=6, attack_signals=10,
+        eta_relative={"nonoise": 0.0, "lownoise": 0.0047, "highnoise": 0.47}, with_detail=False,
+        tv_lams=(1e-3,), tv_n_iter=200,
+        attack_n_iter=1000, attack_restarts=6, attack_samples=10,
         notes={"source": "THEORY.md §3.5: v4 Figure 3 (ellipses, 40 spokes, ItNet 8 x U-Net base 32, "
                          "jitter eta = 10 and 0.1, i.e. 47 % and 0.47 % of the mean data norm)"}),
 }
 
 
-def setting(scale: str = "laptop", *, size: int | None = None) -> LabSetting:
-    """The laboratory at ``scale``; ``size`` shrinks it (same code, fewer samples) for tests.
+def setting(preset: str = "laptop", *, size: int | None = None) -> LabSetting:
+    """The laboratory at scale ``preset`` (``"laptop"`` or ``"paper"``); ``size`` shrinks it (same code, fewer samples) for tests.
 
     With ``size``, the operator is rebuilt at that size (the radial mask keeps its sampling
     *rate*: ``40 * size / 256`` spokes, at least 2), the sets shrink to 16 / 4 / 4 and training
@@ -168,11 +169,11 @@ def setting(scale: str = "laptop", *, size: int | None = None) -> LabSetting:
     >>> setting().operator["mask"]
     {'kind': 'lowpass', 'size': 256, 'rate': 0.25}
     >>> tiny = setting("paper", size=32)
-    >>> tiny.size, tiny.operator["mask"]["spokes"], tiny.attack_steps
+    >>> tiny.size, tiny.operator["mask"]["spokes"], tiny.attack_n_iter
     (32, 5, 3)
     """
-    _validate.choice("scale", scale, tuple(SCALES))
-    base = SCALES[scale]
+    _validate.choice("preset", preset, tuple(SCALES))
+    base = SCALES[preset]
     if size is None:
         return base
     size = _validate.positive_int("size", size, minimum=8)
@@ -186,7 +187,7 @@ def setting(scale: str = "laptop", *, size: int | None = None) -> LabSetting:
         model = dict(model, net=dict(model["net"], base=4, depth=2))
     return replace(base, size=size, operator=dict(base.operator, mask=mask), model=model, n_train=16, n_val=4,
                    n_test=4, phases=[{**p, "epochs": 1, "batch_size": 4} for p in base.phases[:1]],
-                   attack_steps=3, attack_restarts=2, attack_signals=2, tv_iterations=5, tv_lams=base.tv_lams[:1])
+                   attack_n_iter=3, attack_restarts=2, attack_samples=2, tv_n_iter=5, tv_lams=base.tv_lams[:1])
 
 
 def details(n: int, size: int, seed: int, *, probability: float = DETAIL_PROBABILITY) -> tuple[torch.Tensor, torch.Tensor]:
@@ -225,18 +226,19 @@ class LabData:
     signals: torch.Tensor
     plain: torch.Tensor
     detail: torch.Tensor
-    on: torch.Tensor
+    has_detail: torch.Tensor
 
 
 #: Seeds of the training, validation and test draws.
 _SEEDS = {"train": 0, "val": 1, "test": 2}
 
 
-def lab_data(part: str, lab: LabSetting | None = None, *, detail: bool | None = None, n: int | None = None) -> LabData:
+def lab_data(part: str, lab_setting: LabSetting | None = None, *, with_detail: bool | None = None,
+             n: int | None = None) -> LabData:
     """The training, validation or test signals (or images) of the laboratory ``lab``.
 
     ``part`` is ``"train"``, ``"val"`` or ``"test"``; ``n`` overrides the set's size and
-    ``detail=False`` gives the control class (always the case at the paper's scale, whose
+    ``with_detail=False`` gives the control class (always the case at the paper's scale, whose
     images are the paper's random ellipses, :class:`tk_lessons.data.EllipsesDataset`). Item
     ``j`` depends only on the seeds and ``j``, not on ``n``... except for the details, which
     are drawn for the whole set at once.
@@ -244,12 +246,12 @@ def lab_data(part: str, lab: LabSetting | None = None, *, detail: bool | None = 
     Examples
     --------
     >>> test = lab_data("test", n=8)
-    >>> test.signals.shape, int(test.on.sum())
+    >>> test.signals.shape, int(test.has_detail.sum())
     (torch.Size([8, 1, 256]), 3)
     >>> bool(torch.equal(test.signals, test.plain + test.detail))
     True
     """
-    lab = SCALES["laptop"] if lab is None else lab
+    lab = SCALES["laptop"] if lab_setting is None else lab_setting
     _validate.choice("part", part, tuple(_SEEDS))
     size_of = {"train": lab.n_train, "val": lab.n_val, "test": lab.n_test}
     n = size_of[part] if n is None else _validate.positive_int("n", n)
@@ -259,7 +261,7 @@ def lab_data(part: str, lab: LabSetting | None = None, *, detail: bool | None = 
         zero = torch.zeros_like(plain)
         return LabData(plain, plain, zero, torch.zeros(n, dtype=torch.bool))
     plain = piecewise_polynomial(n, lab.size, seed=seed)
-    with_detail = lab.detail if detail is None else bool(detail)
+    with_detail = lab.with_detail if with_detail is None else bool(with_detail)
     if not with_detail:
         return LabData(plain, plain, torch.zeros_like(plain), torch.zeros(n, dtype=torch.bool))
     d, on = details(n, lab.size, seed=10 + seed)
@@ -301,10 +303,10 @@ _DOCS = {
 }
 
 
-def lab_recipe(name: str, quick: bool = False, lab: LabSetting | None = None) -> Any:
-    """The recipe of laboratory model ``name`` (one of :data:`LAB_MODELS`) at ``lab``'s scale.
+def lab_recipe(name: str, quick: bool = False, lab_setting: LabSetting | None = None) -> Any:
+    """The recipe of laboratory model ``name`` (one of :data:`LAB_MODELS`) at the scale of ``lab_setting``.
 
-    ``quick`` uses ``setting(lab.name, size=32)``'s tiny sets and one epoch. The jitter is the
+    ``lab_setting`` defaults to the laptop's; ``quick`` uses ``setting(lab_setting.name, size=32)``'s tiny sets and one epoch. The jitter is the
     setting's relative level times the mean data norm of the training set.
 
     Examples
@@ -316,18 +318,18 @@ def lab_recipe(name: str, quick: bool = False, lab: LabSetting | None = None) ->
     from .recipes import Recipe          # here: the recipes module imports this one
 
     _validate.choice("name", name, LAB_MODELS)
-    lab = SCALES["laptop"] if lab is None else lab
+    lab = SCALES["laptop"] if lab_setting is None else lab_setting
     if quick:
         lab = setting(lab.name, size=32)
     control = name == "lab_control"
     noise = "nonoise" if control else name.split("_", 1)[1]
-    train_set = lab_data("train", lab, detail=False if control else None)
-    val = lab_data("val", lab, detail=False if control else None)
-    test = lab_data("test", lab, detail=False if control else None)
+    train_set = lab_data("train", lab, with_detail=False if control else None)
+    val = lab_data("val", lab, with_detail=False if control else None)
+    test = lab_data("test", lab, with_detail=False if control else None)
     from .registry import build_operator
     A = build_operator(lab.operator)
     norm = mean_data_norm(A, train_set.signals)
-    eta = lab.jitter[noise] * norm
+    eta = lab.eta_relative[noise] * norm
     phases = [dict(p, eta=eta) if eta > 0 else dict(p) for p in lab.phases]
     what = "without the detail (the control class)" if control else (
         f"with the detail (f = {DETAIL_FREQUENCY:g}, w = {DETAIL_WIDTH:g}, probability {DETAIL_PROBABILITY:g})")
@@ -336,9 +338,9 @@ def lab_recipe(name: str, quick: bool = False, lab: LabSetting | None = None) ->
         train=train_set.signals, val=val.signals, test=test.signals, phases=phases,
         data=(f"tk_lessons.zoo.lab.lab_data, scale {lab.name!r}: {train_set.signals.shape[0]} train (seed 0), "
               f"{val.signals.shape[0]} val (seed 1), {test.signals.shape[0]} test (seed 2), {what}; "
-              f"jitter {lab.jitter[noise]:g} x mean ||A x|| = {eta:.4g}"),
+              f"jitter {lab.eta_relative[noise]:g} x mean ||A x|| = {eta:.4g}"),
         seed=0, evaluate=lambda model, A: {},
-        extra={"lab": lab, "test_data": test, "val_data": val, "data_norm": norm, "jitter_relative": lab.jitter[noise]})
+        extra={"lab": lab, "test_data": test, "val_data": val, "data_norm": norm, "jitter_relative": lab.eta_relative[noise]})
     recipe.evaluate = lab_test(recipe, quick)
     return recipe
 
@@ -359,17 +361,17 @@ def lab_test(recipe: Any, quick: bool) -> Callable[..., dict[str, Any]]:
         x_net = evaluation.predict(model, A, test.signals)
         recons = {"test": x_net}
         lam = max(lab.tv_lams, key=lambda l: float(metrics.psnr(
-            evaluation.classical("tv", A, A(val.signals), l, lab.tv_iterations), val.signals, 1.0).double().mean()))
-        recons["tv"] = evaluation.classical("tv", A, A(test.signals), lam, lab.tv_iterations)
+            evaluation.classical("tv", A, A(val.signals), l, lab.tv_n_iter), val.signals, 1.0).double().mean()))
+        recons["tv"] = evaluation.classical("tv", A, A(test.signals), lam, lab.tv_n_iter)
         out["tv_lam"] = lam
         for prefix, x_rec in recons.items():
             out.update(evaluation.scores(prefix, x_rec, test.signals))
             psnr = metrics.psnr(x_rec, test.signals, 1.0).double()
-            if bool(test.on.any()):
-                out[f"{prefix}_psnr_detail"] = float(psnr[test.on].mean())
-                out[f"{prefix}_detail_drawn"] = float(detail_drawn(x_rec, test)[test.on].mean())
-            if bool((~test.on).any()):
-                out[f"{prefix}_psnr_plain"] = float(psnr[~test.on].mean())
+            if bool(test.has_detail.any()):
+                out[f"{prefix}_psnr_detail"] = float(psnr[test.has_detail].mean())
+                out[f"{prefix}_detail_drawn"] = float(detail_drawn(x_rec, test)[test.has_detail].mean())
+            if bool((~test.has_detail).any()):
+                out[f"{prefix}_psnr_plain"] = float(psnr[~test.has_detail].mean())
         return out
     return evaluate
 
@@ -380,7 +382,7 @@ def detail_drawn(x_rec: torch.Tensor, data: LabData) -> torch.Tensor:
     Examples
     --------
     >>> test = lab_data("test", n=4)
-    >>> j = int(test.on.nonzero()[0])
+    >>> j = int(test.has_detail.nonzero()[0])
     >>> round(float(detail_drawn(test.signals, test)[j]), 6), round(float(detail_drawn(test.plain, test)[j]), 6)
     (1.0, 0.0)
     """

@@ -1,19 +1,24 @@
 """The laboratory's table: accuracy and worst-case noise of shipped models and TV, at equal effort.
 
-    python -m tk_lessons.zoo.laboratory unet_radial64 itnet_radial64_nonoise itnet_radial64_highnoise --tv
-    python -m tk_lessons.zoo.laboratory unet_radial64 --tv --quick     # a smoke run in seconds
+    python -m tk_lessons.zoo.laboratory lab_nonoise lab_lownoise lab_highnoise --tv
+    python -m tk_lessons.zoo.laboratory lab_control --tv                    # the control
+    python -m tk_lessons.zoo.laboratory unet_radial64 itnet_radial64_nonoise --tv --quick
 
 For shipped models (and TV with the weight ``tv_lam`` of the first model's manifest) on
-held-out test samples (:func:`tk_lessons.zoo.recipes.test_set`), :func:`measure` computes the
+held-out test samples (:func:`tk_lessons.zoo.recipes.test_set`: the laboratory's signals of
+:mod:`tk_lessons.zoo.lab`, or the heads of the 2-D recipes), :func:`measure` computes the
 clean accuracy; the worst-case relative error under measurement noise ``||e|| <= eps ||y||``
-(:func:`tk_lessons.attacks.measurement_attack`: projected Adam with restarts, the levels from
-the largest down, each warm-started from the level above, the protocol of the accuracy-stability
-figure of the troublesome-kernel paper, v4; level 0 is the clean error); a certified lower
-bound on the local Lipschitz constant (:func:`tk_lessons.attacks.lipschitz_lower_bound`); and
-the searches' convergence (the gain over the second half of the steps, and of the best restart
-over the first). Every method gets the same search (steps, restarts, step, random starts); TV
+(:func:`tk_lessons.attacks.measurement_attack`, the levels from the largest down, each
+warm-started from the level above, the protocol of the accuracy-stability figure of the
+troublesome-kernel paper, v4; level 0 is the clean error), by projected Adam (the paper's) and
+by projected normalised ascent, keeping the larger error per sample: projected Adam alone stops
+short on networks, and the table says by how much; a certified lower bound on the local
+Lipschitz constant (:func:`tk_lessons.attacks.lipschitz_lower_bound`); and the searches'
+convergence (the gain over the second half of the steps, and of the best restart over the
+first). Every method gets the same search (steps, restarts, step, random starts); TV
 (``solvers.tv``, :data:`TV_N_ITER` ADMM iterations) is differentiated through its iterations.
-:func:`compare` does the same for any maps; :func:`format_table` prints the table.
+:func:`compare` does the same for any maps; :func:`format_table` prints the table. The record
+``lab_worst_case`` (:mod:`tk_lessons.records.lab_worst_case`) is this search at a larger effort.
 """
 
 from __future__ import annotations
@@ -80,6 +85,9 @@ class LabTable:
         Per method, the perturbation that attains the Lipschitz bound of each sample.
     by_optimizer : dict of str to dict of str to torch.Tensor
         Per method and optimiser, the relative error each search found, ``(levels > 0, samples)``.
+    curves : dict of str to dict of str to torch.Tensor
+        Per method and optimiser, at the largest level: the mean over the samples of the best
+        relative error so far, per restart and step, ``(restarts, n_iter + 1)``.
     lam, seconds, device, threads : float or None, dict of str to float, str, int
         TV's weight, wall time per method (``"total"``: all), where it ran, torch's CPU threads.
     """
@@ -104,6 +112,7 @@ class LabTable:
     perturbations: dict[str, torch.Tensor] = field(default_factory=dict)
     lipschitz_e: dict[str, torch.Tensor] = field(default_factory=dict)
     by_optimizer: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    curves: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     device: str = "cpu"
     threads: int = 1
@@ -205,6 +214,7 @@ def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[flo
     gains: list[tuple[float, float]] = []
     gen = torch.Generator().manual_seed(effort["seed"])          # the same random starts for every method
     previous: dict[str, Any] = {}
+    curves: dict[str, torch.Tensor] = {}
     for level in sorted(levels, reverse=True):
         if level == 0:
             rows[level] = clean
@@ -218,6 +228,9 @@ def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[flo
         for optimizer, err in found["by_optimizer"].items():
             by_optimizer[optimizer][level] = err
         gains.extend(_gains(r.history["error"], scale) for r in found["results"].values())
+        if level == max(levels):                 # the convergence curves of the largest level
+            curves = {k: (torch.cummax(r.history["error"].detach().double().cpu(), dim=1).values
+                          / scale.double().cpu()).mean(dim=2) for k, r in found["results"].items()}
     radius = lipschitz_eps * float(y.abs().flatten(1).norm(dim=1).mean())
     bound = attacks.lipschitz_lower_bound(recon, y, radius, n_iter=effort["n_iter"],
                                           restarts=effort["restarts"], lr=1.0, seed=effort["seed"])
@@ -228,7 +241,7 @@ def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[flo
             "e": torch.stack([perturbations[level] for level in levels]),
             "by_optimizer": {k: {lv: v for lv, v in d.items()} for k, d in by_optimizer.items()},
             "gains": (max(g[0] for g in gains) if gains else 0.0, max(g[1] for g in gains) if gains else 0.0),
-            "lip_gains": lip_gains}
+            "lip_gains": lip_gains, "curves": curves}
 
 
 def compare(maps: dict[str, Callable], x: torch.Tensor, y: torch.Tensor, *, eps: tuple[float, ...] = EPS,
@@ -284,7 +297,7 @@ def compare(maps: dict[str, Callable], x: torch.Tensor, y: torch.Tensor, *, eps:
         by_optimizer={k: {o: torch.stack([v["by_optimizer"][o][lv] for lv in levels if lv > 0])
                           if any(lv > 0 for lv in levels) else torch.zeros(0, x.shape[0])
                           for o in optimizers} for k, v in found.items()},
-        seconds=seconds, device=str(y.device), threads=torch.get_num_threads())
+        curves=pick("curves"), seconds=seconds, device=str(y.device), threads=torch.get_num_threads())
 
 
 def measure(models: list[str] | str, *, tv: bool = True, lam: float | None = None,

@@ -37,7 +37,7 @@ class RunResult:
 
 
 def run(name: str, *, quick: bool = False, progress: bool = False, device: torch.device | str | None = None,
-        save: bool = True, weights_dir: Any = None, scale: str = "laptop", size: int | None = None) -> RunResult:
+        save: bool = True, weights_dir: Any = None, preset: str = "laptop", size: int | None = None) -> RunResult:
     """Train the registered model ``name`` from scratch, evaluate it and (with ``save``) register it.
 
     Parameters
@@ -54,7 +54,7 @@ def run(name: str, *, quick: bool = False, progress: bool = False, device: torch
         Write the weights and the manifest entry.
     weights_dir : path, optional
         Where to save (default: the package's weights folder).
-    scale : {"laptop", "paper"}
+    preset : {"laptop", "paper"}
         For the laboratory's models (:data:`~tk_lessons.zoo.lab.LAB_MODELS`): the setting
         (:func:`tk_lessons.zoo.lab.setting`); ``"paper"`` is the paper's, for a GPU. Other
         models have only ``"laptop"``.
@@ -74,13 +74,13 @@ def run(name: str, *, quick: bool = False, progress: bool = False, device: torch
     """
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    _validate.choice("scale", scale, tuple(SCALES))
-    if name not in LAB_MODELS and (scale != "laptop" or size is not None):
-        raise ValueError(f"scale and size apply to the laboratory's models {LAB_MODELS}; {name!r} has only "
-                         f"scale='laptop' and size=None, got scale={scale!r}, size={size!r}")
+    _validate.choice("preset", preset, tuple(SCALES))
+    if name not in LAB_MODELS and (preset != "laptop" or size is not None):
+        raise ValueError(f"preset and size apply to the laboratory's models {LAB_MODELS}; {name!r} has only "
+                         f"preset='laptop' and size=None, got preset={preset!r}, size={size!r}")
     start = time.perf_counter()
-    if name in LAB_MODELS and (scale != "laptop" or size is not None):
-        recipe = lab_recipe(name, quick, lab=setting(scale, size=size))
+    if name in LAB_MODELS and (preset != "laptop" or size is not None):
+        recipe = lab_recipe(name, quick, lab_setting=setting(preset, size=size))
     else:
         recipe = RECIPES[name](quick=quick)
     setup = time.perf_counter() - start
@@ -102,5 +102,5 @@ def run(name: str, *, quick: bool = False, progress: bool = False, device: torch
         register(name, model, recipe.spec, result, curve=history.as_dict(), seed=recipe.seed, data=recipe.data,
                  notes=recipe.description, weights_dir=weights_dir,
                  command=f"python -m tk_lessons.zoo {name}" + (" --quick" if quick else "")
-                 + (f" --scale {scale}" if scale != "laptop" else "") + (f" --size {size}" if size else ""))
+                 + (f" --scale {preset}" if preset != "laptop" else "") + (f" --size {size}" if size else ""))
     return RunResult(model, A, result, history)
