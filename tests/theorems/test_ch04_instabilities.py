@@ -464,3 +464,96 @@ def test_more_samples_and_the_rate_deviation():
     best, _ = evaluation.tuned_classical("tv", operators.SubsampledFourier(masks[trained + 1]), V, V[:1],
                                          quick=False)
     assert best == 3e-3
+
+
+# ---------------------------------------------------------------------------------------------
+# Section 4: the laboratory's record, re-evaluated, and the sentences the chapter builds on it
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def laboratory():
+    from tk_lessons import records
+    from tk_lessons.records import lab_worst_case
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    found, card = records.load("lab_worst_case")
+    again = lab_worst_case.reevaluate(found, card)
+    torch.set_num_threads(threads)
+    return found, card, again
+
+
+def test_the_laboratory_record_reproduces_its_card_and_respects_its_balls(laboratory):
+    from tk_lessons import zoo
+
+    found, card, again = laboratory
+    A = zoo.load("lab_nonoise").A
+    for cls in ("detail", "control"):
+        y = A(found[f"{cls}_x"])
+        norms = y.abs().flatten(1).norm(dim=1)
+        for method, summary in card["result"][cls].items():
+            if not isinstance(summary, dict) or "mean_error" not in summary:
+                continue
+            key = f"{cls}/{method}"
+            assert again.mean_error(key) == pytest.approx(summary["mean_error"], rel=1e-4, abs=1e-5), key  # card: 5 decimals
+            assert float(again.lipschitz[key].min()) == pytest.approx(summary["lipschitz_min_mean_max"][0], rel=1e-3)
+            for level, e in zip(card["recipe"]["levels"], found[f"{cls}_{method}_e"]):
+                assert bool((e.abs().flatten(1).norm(dim=1) <= level * norms * (1 + 1e-5)).all()), (key, level)
+            e = found[f"{cls}_{method}_lipschitz_e"]
+            radius = card["recipe"]["lipschitz_eps"] * float(norms.mean())
+            assert bool((e.abs().flatten(1).norm(dim=1) <= radius * (1 + 1e-5)).all()), key
+
+
+def test_the_laboratory_trade_off_sentences(laboratory):
+    _, card, again = laboratory
+    err = {k.split("/")[1]: again.mean_error(k) for k in again.error if k.startswith("detail/")}
+    no, low, high, tv = err["lab_nonoise"], err["lab_lownoise"], err["lab_highnoise"], err["TV"]
+    # the no-noise network: most accurate on clean data, least stable at the largest level
+    assert no[0] < min(low[0], high[0], tv[0]) and no[-1] > max(low[-1], high[-1], tv[-1])
+    assert no[-1] > 1.8 * tv[-1]
+    # noise in training moves along the trade-off, and the high-noise network comes close to TV
+    assert no[0] < low[0] < high[0] and no[-1] > low[-1] > high[-1]
+    assert tv[-1] <= high[-1] < 1.2 * tv[-1]
+    # certified Lipschitz bounds: the no-noise network's smallest above every other's largest
+    lip = {k.split("/")[1]: v for k, v in again.lipschitz.items() if k.startswith("detail/")}
+    assert float(lip["lab_nonoise"].min()) > max(float(lip[k].max()) for k in ("lab_highnoise", "TV"))
+    means = [float(lip[k].mean()) for k in ("lab_nonoise", "lab_lownoise", "lab_highnoise", "TV")]
+    assert means == sorted(means, reverse=True)
+
+
+def test_the_laboratory_forced_amplification_and_convergence(laboratory):
+    from tk_lessons import zoo
+    from tk_lessons.zoo import lab
+
+    found, card, again = laboratory
+    A = zoo.load("lab_nonoise").A
+    d = found["detail_detail"][found["detail_on"]]
+    forced = float((d.flatten(1).norm(dim=1) / A(d).abs().flatten(1).norm(dim=1)).mean())
+    assert forced == pytest.approx(1 / float(lab.visible_fraction(A, d).mean()), rel=0.01)
+    assert 0.9 * forced <= float(again.lipschitz["detail/lab_nonoise"].min())
+    assert float(again.lipschitz["detail/lab_nonoise"].max()) <= 1.5 * forced
+    # four times the steps change no bound by more than 3 %; Adam alone falls short on every network
+    for cls in ("detail", "control"):
+        for method, summary in card["result"][cls].items():
+            if isinstance(summary, dict) and "long_run_gain_percent" in summary:
+                assert -1e-6 <= summary["long_run_gain_percent"] < 3.0, (cls, method)
+                if method != "TV":
+                    assert summary["adam_short_by_percent"] > 1.0, (cls, method)
+
+
+def test_the_laboratory_false_detections_and_the_control(laboratory):
+    _, card, again = laboratory
+    fd = card["result"]["detail"]["false_detections"]
+    assert max(fd["radius_fp_relative"] + fd["radius_fn_relative"]) < 0.012           # "tiny"
+    result = card["result"]["detail"]
+    for method in ("lab_nonoise", "lab_lownoise"):
+        assert float(again.fp_share[method].mean()) > 0.3                             # the detail appears
+        assert result[method]["false_negative_share"]["clean"] > 0.5                  # drawn from clean data
+        assert float(again.fn_share[method].mean()) < 0                               # and erased, past zero
+    for method in ("lab_highnoise", "TV"):
+        assert abs(result[method]["false_negative_share"]["clean"]) < 0.15            # not drawn from clean data
+        assert float(again.fp_share[method].mean()) < 0.2
+    # the control: more accurate than TV, about as stable, overlapping certified bounds
+    ctrl, ctrl_tv = again.mean_error("control/lab_control"), again.mean_error("control/TV")
+    assert ctrl[0] < ctrl_tv[0] and abs(ctrl[-1] - ctrl_tv[-1]) < 0.15 * ctrl_tv[-1]
+    lc, lt = again.lipschitz["control/lab_control"], again.lipschitz["control/TV"]
+    assert float(lc.min()) <= float(lt.max()) and float(lt.min()) <= float(lc.max())
