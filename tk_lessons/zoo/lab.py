@@ -240,14 +240,14 @@ def lab_data(part: str, lab_setting: LabSetting | None = None, *, with_detail: b
     ``part`` is ``"train"``, ``"val"`` or ``"test"``; ``n`` overrides the set's size and
     ``with_detail=False`` gives the control class (always the case at the paper's scale, whose
     images are the paper's random ellipses, :class:`tk_lessons.data.EllipsesDataset`). Item
-    ``j`` depends only on the seeds and ``j``, not on ``n``... except for the details, which
-    are drawn for the whole set at once.
+    ``j`` depends only on the seeds and ``j``; the details are drawn for the whole set at once,
+    so they do depend on ``n``.
 
     Examples
     --------
     >>> test = lab_data("test", n=8)
     >>> test.signals.shape, int(test.has_detail.sum())
-    (torch.Size([8, 1, 256]), 3)
+    (torch.Size([8, 1, 256]), 6)
     >>> bool(torch.equal(test.signals, test.plain + test.detail))
     True
     """
