@@ -178,7 +178,7 @@ def test_set(name: str, quick: bool = False) -> torch.Tensor:
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     if name in LAB_MODELS:
-        return lab_data("test", with_with_detail=name != "lab_control").signals[:n]
+        return lab_data("test", with_detail=name != "lab_control").signals[:n]
     return head_images(n, seed=3, size=LIMITED_SIZE if name == "fbpunet_limited_angle" else SIZE)
 
 
