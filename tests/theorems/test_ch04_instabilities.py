@@ -557,3 +557,10 @@ def test_the_laboratory_false_detections_and_the_control(laboratory):
     assert ctrl[0] < ctrl_tv[0] and abs(ctrl[-1] - ctrl_tv[-1]) < 0.15 * ctrl_tv[-1]
     lc, lt = again.lipschitz["control/lab_control"], again.lipschitz["control/TV"]
     assert float(lc.min()) <= float(lt.max()) and float(lt.min()) <= float(lc.max())
+
+
+def test_the_laboratory_false_positive_figure_shows_a_drawn_detail(laboratory):
+    # the figure shows the plain signal where the no-noise network draws the most of the detail
+    _, _, again = laboratory
+    shares = again.fp_share["lab_nonoise"]
+    assert float(shares.max()) > 0.75 and float(shares.min()) < float(shares.max())
