@@ -23,9 +23,9 @@ from __future__ import annotations
 import argparse
 import math
 import resource
-import time
 
 import torch
+from networks import min_time            # the timing loop of the sibling benchmark (scripts run from benchmarks/)
 
 from tk_lessons import solvers
 from tk_lessons.zoo import build, lab
@@ -38,20 +38,11 @@ def _peak_rss_mb() -> float:
 
 
 def _timed(fn, device: torch.device, repeats: int = 3) -> tuple[float, float]:
-    """Fastest of ``repeats`` calls (after a warm-up) in seconds, and the peak memory in MB."""
+    """Fastest of ``repeats`` calls (after a warm-up, :func:`networks.min_time`) and the peak memory in MB."""
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     before = _peak_rss_mb()
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
+    best = min_time(fn, repeats, device)
     memory = torch.cuda.max_memory_allocated() / 2 ** 20 if device.type == "cuda" else _peak_rss_mb() - before
     return best, memory
 
