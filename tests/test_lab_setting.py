@@ -3,8 +3,8 @@
 * the detail's visible fraction, from numpy's FFT on the 64 lowest frequencies, is 1/4 for
   every detail (frequency 40 lies above the band edge 32), so a near-kernel pair forces an
   amplification of about 4;
-* the paper's setting samples 10,941 frequencies (the count THEORY.md reports from the
-  authors' mask code) at 256 x 256 with 40 golden-angle spokes;
+* the paper's setting samples 10,941 frequencies (the count that the
+  authors' mask code gives) at 256 x 256 with 40 golden-angle spokes;
 * the data are seeded, the parts differ, the detail is present about half the time and zero
   where it is absent; the control class has none;
 * the recipes' jitter is the relative level times the mean data norm; the control trains on
@@ -63,7 +63,7 @@ def test_the_paper_setting_samples_what_the_authors_mask_samples():
     paper = lab.setting("paper")
     A = build_operator(paper.operator)
     assert (paper.size, paper.dim, paper.operator["mask"]["spokes"]) == (256, 2, 40)
-    assert int(A.mask.sum()) == 10941                   # THEORY.md §3.5, from the authors' mask code
+    assert int(A.mask.sum()) == 10941                   # the authors' RadialMaskFunc(256, 40) gives this count
     assert (paper.attack_n_iter, paper.attack_restarts, paper.n_train) == (1000, 6, 25000)
 
 
