@@ -166,3 +166,16 @@ def test_the_paper_path_records_perturbations_that_reproduce_its_numbers(tiny_pa
             assert torch.allclose(again.lipschitz[key], tensors[f"{cls}_{method}_lipschitz"], rtol=1e-4)
     path = lab_worst_case.save(lab_worst_case.NAME, tensors, card, directory=tmp_path)
     assert path.parent == tmp_path and (tmp_path / "lab_worst_case.pt").is_file()
+
+
+def test_detail_share_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="one shape"):
+        lab.detail_share(torch.zeros(1, 1, 4), torch.zeros(1, 1, 4), torch.ones(1, 1, 3))
+
+
+def test_fraction_and_norm_name_a_wrong_argument():
+    A = build_operator(lab.setting().operator)
+    with pytest.raises(TypeError, match="d must be a torch.Tensor"):
+        lab.visible_fraction(A, [0.0] * 256)
+    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
+        lab.mean_data_norm(A, None)

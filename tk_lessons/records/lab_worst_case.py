@@ -70,8 +70,7 @@ class _Coefficient(torch.nn.Module):
         self.recon, self.plain, self.d = recon, plain, d
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
-        d = self.d.flatten(1)
-        return (((self.recon(y) - self.plain).flatten(1) * d).sum(1) / (d * d).sum(1))[:, None]
+        return laboratory_setting.detail_share(self.recon(y), self.plain, self.d)[:, None]
 
 
 def _detail_search(recon: Callable, y: torch.Tensor, plain: torch.Tensor, d: torch.Tensor, radius: torch.Tensor,

@@ -20,7 +20,7 @@ The laboratory builds that situation on purpose, at a size a laptop trains to co
   relative level 0 (``lab_nonoise``), 1 % (``lab_lownoise``) and 5 % (``lab_highnoise``) of
   the mean data norm, the three networks of the paper's accuracy-stability figure (v4).
 * **Competitor**: total variation with its weight tuned on validation signals, a serious
-  method for piecewise-smooth signals with jumps (ℓ1-db4 wavelets are recorded too).
+  method for piecewise-smooth signals with jumps.
 * **Control** (``lab_control``): the same network, trained without noise on the same signals
   *without* the detail. That class has no near-kernel pairs at the scale of the noise (a
   one-sample box keeps about a quarter of its energy in the band as well, but the class holds
@@ -49,7 +49,7 @@ from ..data import EllipsesDataset, piecewise_polynomial
 from ..networks import as_tensor
 
 __all__ = ["LabSetting", "LabData", "SCALES", "LAB_MODELS", "setting", "details", "lab_data", "visible_fraction",
-           "mean_data_norm", "lab_recipe", "lab_test", "detail_drawn", "DETAIL_FREQUENCY", "DETAIL_WIDTH", "DETAIL_AMPLITUDE", "DETAIL_PROBABILITY"]
+           "mean_data_norm", "lab_recipe", "lab_test", "detail_drawn", "detail_share", "DETAIL_FREQUENCY", "DETAIL_WIDTH", "DETAIL_AMPLITUDE", "DETAIL_PROBABILITY"]
 
 #: The detail's frequency in cycles per unit length (the band edge of 25 % low-pass data is 32).
 DETAIL_FREQUENCY = 40.0
@@ -280,6 +280,7 @@ def visible_fraction(A: Callable[[torch.Tensor], torch.Tensor], d: torch.Tensor)
     >>> round(float(visible_fraction(A, d)), 2)
     0.25
     """
+    _validate.tensor("d", d)
     return A(d).abs().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)
 
 
@@ -292,6 +293,7 @@ def mean_data_norm(A: Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor) -
     >>> mean_data_norm(Identity((1, 4)), torch.ones(3, 1, 4))
     2.0
     """
+    _validate.tensor("X", X)
     with torch.no_grad():
         return float(A(X).abs().flatten(1).norm(dim=1).double().mean())
 
@@ -307,7 +309,8 @@ _DOCS = {
 def lab_recipe(name: str, quick: bool = False, lab_setting: LabSetting | None = None) -> Any:
     """The recipe of laboratory model ``name`` (one of :data:`LAB_MODELS`) at the scale of ``lab_setting``.
 
-    ``lab_setting`` defaults to the laptop's; ``quick`` uses ``setting(lab_setting.name, size=32)``'s tiny sets and one epoch. The jitter is the
+    ``lab_setting`` defaults to the laptop's; ``quick`` uses ``setting(lab_setting.name, size=32)``'s
+    tiny sets and one epoch. The jitter is the
     setting's relative level times the mean data norm of the training set.
 
     Examples
@@ -347,7 +350,12 @@ def lab_recipe(name: str, quick: bool = False, lab_setting: LabSetting | None = 
 
 
 def lab_test(recipe: Any, quick: bool) -> Callable[..., dict[str, Any]]:
-    """The laboratory's evaluation: test PSNR overall, with and without the detail; TV and ℓ1 tuned on validation.
+    """The laboratory's evaluation: test PSNR overall, with and without the detail, for the network and TV.
+
+    TV's weight is picked from the setting's ``tv_lams`` by mean PSNR on all validation signals,
+    with the setting's ``tv_n_iter`` (not :func:`~tk_lessons.zoo.evaluation.tuned_classical`,
+    whose grid and iteration count are the 2-D recipes'; ``quick`` is unused: a quick recipe's
+    setting is already the tiny one).
 
     Also the *share of the detail drawn*: the coefficient of the reconstruction's deviation from the
     plain signal along the detail, ``<recon - plain, d> / ||d||^2`` (1: drawn in full, 0: left out),
@@ -387,5 +395,24 @@ def detail_drawn(x_rec: torch.Tensor, data: LabData) -> torch.Tensor:
     >>> round(float(detail_drawn(test.signals, test)[j]), 6), round(float(detail_drawn(test.plain, test)[j]), 6)
     (1.0, 0.0)
     """
-    d = data.detail.flatten(1)
-    return ((x_rec - data.plain).flatten(1) * d).sum(1) / (d * d).sum(1)
+    return detail_share(x_rec, data.plain, data.detail)
+
+
+def detail_share(x_rec: torch.Tensor, plain: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """Per signal, the share of the detail ``d`` that ``x_rec`` adds to ``plain``: ``<x_rec - plain, d> / ||d||^2``.
+
+    1 means the whole detail is drawn, 0 none of it; NaN where ``d`` is zero. The record's
+    false-positive and false-negative searches push this number.
+
+    Examples
+    --------
+    >>> d = torch.tensor([[[0.0, 2.0]]])
+    >>> detail_share(torch.tensor([[[0.0, 1.0]]]), torch.zeros(1, 1, 2), d)
+    tensor([0.5000])
+    """
+    _validate.tensor("x_rec", x_rec)
+    if not (x_rec.shape == plain.shape == d.shape):
+        raise ValueError(f"x_rec, plain and d must have one shape, got {tuple(x_rec.shape)}, "
+                         f"{tuple(plain.shape)} and {tuple(d.shape)}")
+    d = d.flatten(1)
+    return ((x_rec - plain).flatten(1) * d).sum(1) / (d * d).sum(1)

@@ -239,7 +239,7 @@ def _search(recon: Callable, x: torch.Tensor, y: torch.Tensor, levels: tuple[flo
             "psnr": float(metrics.psnr(x_rec, x, data_range=1.0).double().mean()),
             "lipschitz": bound.ratio.detach().cpu(), "lipschitz_e": bound.e.detach().cpu(),
             "e": torch.stack([perturbations[level] for level in levels]),
-            "by_optimizer": {k: {lv: v for lv, v in d.items()} for k, d in by_optimizer.items()},
+            "by_optimizer": by_optimizer,
             "gains": (max(g[0] for g in gains) if gains else 0.0, max(g[1] for g in gains) if gains else 0.0),
             "lip_gains": lip_gains, "curves": curves}
 
