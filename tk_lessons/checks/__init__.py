@@ -26,6 +26,8 @@ chapter adds its checks in a new topic module (re-exported here):
   no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
   dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7);
+* :mod:`~tk_lessons.checks.tradeoff`: the two-point cliff's interpolant, kernel sizes at a
+  data radius, the trade-off curve, a map's place on the cliff (Chapter 8);
 * :mod:`~tk_lessons.checks.ill_conditioned`: kernel sizes at a level, Tikhonov's Lipschitz
   constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
 * :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
@@ -69,6 +71,8 @@ from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel
                            worst_case_error_function)
 from .reconstruction_maps import exact_on, reconstruction_error
 from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
+from .tradeoff import (cliff_interpolant_function, cliff_placement, near_kernel_size_value,
+                       tradeoff_curve_values)
 from .stability import (blur_inverse, blur_inverse_estimate, blur_pinv_lipschitz, lam_for_bound,
                         lipschitz_estimate, relu_attack_estimate, relu_lipschitz,
                         tikhonov_kernel_share, tikhonov_norm)
@@ -105,6 +109,8 @@ __all__ = [
     # optimal_training
     "forced_error_function", "jump_bound_function", "jump_worst_case_function",
     "training_set_range",
+    # tradeoff
+    "cliff_interpolant_function", "cliff_placement", "near_kernel_size_value", "tradeoff_curve_values",
     # ill_conditioned
     "approximate_share", "level_kernel_size_value", "tikhonov_lipschitz", "tradeoff_floor",
     # firenets

@@ -23,6 +23,9 @@ the objects the course builds on that fact:
 * :func:`level_kernel_size`, :func:`tradeoff_bound`, :func:`tradeoff_lipschitz`,
   :func:`tikhonov_gains`, :func:`svd_tikhonov` and :func:`span_fraction` (:mod:`.approximate_sizes`): kernel sizes at a
   gain level and the accuracy–stability trade-off for ill-conditioned operators (Chapter 12);
+* :func:`near_kernel_size`, :func:`noisy_tradeoff_bound`, :func:`cliff_error` and
+  :func:`cliff_interpolant` (:mod:`.cliff`): the trade-off with noise on a finite class and the
+  two-point cliff, the exact achievable region of accuracy and stability (Chapter 8);
 * :func:`pixel_range` and :func:`detection_rates` (:mod:`.indicator`): the pixel-wise range of
   an empirical feasible set, a per-pixel hallucination indicator (Chapter 14);
 * :func:`best_terms` and :func:`support_floor` (:mod:`.sparse_floor`): best ``s``-term
@@ -46,6 +49,7 @@ from .approximation import ApproximateKernel, approximate
 from .approximate_sizes import (LevelKernelSize, level_kernel_size, span_fraction, svd_tikhonov,
                                tikhonov_gains, tradeoff_bound, tradeoff_lipschitz)
 from .chebyshev import chebyshev_centre
+from .cliff import cliff_error, cliff_interpolant, near_kernel_size, noisy_tradeoff_bound
 from .indicator import PixelRange, detection_rates, pixel_range
 from .jump_class import jump_error, jump_member, jump_operator
 from .optimal_maps import FeasibleSetMap, MapError, feasible_set_map, map_error, optimal_error
@@ -63,4 +67,5 @@ __all__ = [
     "optimal_error", "jump_operator", "jump_member", "jump_error",
     "level_kernel_size", "LevelKernelSize", "tradeoff_bound", "tradeoff_lipschitz", "tikhonov_gains",
     "span_fraction", "svd_tikhonov",
+    "near_kernel_size", "noisy_tradeoff_bound", "cliff_error", "cliff_interpolant",
 ]
