@@ -64,7 +64,7 @@ def test_noisy_tradeoff_bound_against_brute_force(dense, L, noise):
     A, M, X = dense
     radii = torch.linspace(0.0, 0.05, len(X), dtype=F64) if noise == "per-image" else torch.full((len(X),), noise)
     arg = radii if noise == "per-image" else noise
-    got = kernel.noisy_tradeoff_bound(A, X, L, noise=arg)
+    got = kernel.noisy_tradeoff_bound(A, X, L, eps=arg)
     assert got == pytest.approx(brute(M, X, L, radii=radii) / 2, rel=1e-9, abs=1e-12)
     if noise == 0.0 and not math.isinf(L):
         assert got == pytest.approx(kernel.tradeoff_bound(A, X, L), abs=1e-12)
@@ -76,7 +76,7 @@ def test_noisy_tradeoff_bound_local_and_monotone(dense):
         assert kernel.noisy_tradeoff_bound(A, X, L, eta=0.2) == pytest.approx(brute(M, X, L, eta=0.2) / 2)
     values = [kernel.noisy_tradeoff_bound(A, X, L) for L in (0.0, 1.0, 10.0, 100.0)]
     assert values == sorted(values, reverse=True)
-    noisy = [kernel.noisy_tradeoff_bound(A, X, 5.0, noise=r) for r in (0.0, 0.01, 0.1)]
+    noisy = [kernel.noisy_tradeoff_bound(A, X, 5.0, eps=r) for r in (0.0, 0.01, 0.1)]
     assert noisy == sorted(noisy)                 # noise only makes it worse
 
 
@@ -87,11 +87,11 @@ def test_bad_input_is_refused(dense):
     with pytest.raises(ValueError, match="L must be >= 0"):
         kernel.noisy_tradeoff_bound(A, X, -1.0)
     with pytest.raises(ValueError, match="one radius per image"):
-        kernel.noisy_tradeoff_bound(A, X, 1.0, noise=torch.ones(3))
+        kernel.noisy_tradeoff_bound(A, X, 1.0, eps=torch.ones(3))
     with pytest.raises(ValueError, match="same data"):
         kernel.cliff_interpolant(MatrixOperator(torch.tensor([[1.0, 0.0]], dtype=F64)),
                                  torch.zeros(2, dtype=F64), torch.tensor([0.0, 1.0], dtype=F64), 0.1)
-    with pytest.raises(ValueError, match="d"):
+    with pytest.raises(ValueError, match="distance"):
         kernel.cliff_error(0.0, 1.0, 1.0)
 
 

@@ -429,4 +429,8 @@ SPECIFIC: dict[str, str] = {
     "fp_share": "share of the detail drawn on plain signals under the false-positive perturbation",
     "fn_share": "share of the detail left on detail signals under the false-negative perturbation",
     "key": "a record column, 'class/method' (e.g. 'detail/TV')",
+    # the accuracy-stability trade-off (tk_lessons.kernel.cliff, tk_lessons.records.ch08_tv_family)
+    "distance": "the distance ||x_0 - x_1|| of the two points of a two-point class",
+    "needed": "the student's least Lipschitz constant any map with a given error must have",
+    "lams": "the regularisation weights of a family of maps",
 }

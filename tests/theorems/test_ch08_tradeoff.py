@@ -114,7 +114,7 @@ def test_noisy_part_construction_and_bound_for_a_relu_network(seed, eps):
             bound = 0.5 * ((X[i] - X[j]).norm().item() - L * max(0.0, nv - 2 * eps))
             assert lower >= bound - 1e-9       # delta_eps >= this pair's errors >= the bound
             best = max(best, bound)
-    assert best == pytest.approx(kernel.noisy_tradeoff_bound(MatrixOperator(M), X, L, noise=eps), abs=1e-9)
+    assert best == pytest.approx(kernel.noisy_tradeoff_bound(MatrixOperator(M), X, L, eps=eps), abs=1e-9)
 
 
 # ------------------------------------------------------------------------------------------

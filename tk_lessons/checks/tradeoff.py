@@ -35,9 +35,9 @@ def _jacobian_norm(Psi: Callable, y: torch.Tensor) -> float:
     return float(torch.linalg.matrix_norm(J, ord=2))
 
 
-def cliff_interpolant_function(Psi: object, A: LinearOperator, x0: torch.Tensor, x1: torch.Tensor,
+def cliff_interpolant_function(recon: object, A: LinearOperator, x: torch.Tensor, x_prime: torch.Tensor,
                                delta: float, *, rtol: float = 1e-5) -> None:
-    r"""Check a map ``Psi`` that should have error exactly ``delta`` at ``x0`` and ``x1`` and the least constant.
+    r"""Check a map ``recon`` that should have error exactly ``delta`` at ``x`` and ``x_prime`` and the least constant.
 
     The references: the error must be ``delta`` at both points (for ``delta < d/2``), and the
     spectral norm of the Jacobian of ``Psi`` at ``A x0`` (computed here by automatic
@@ -59,11 +59,12 @@ def cliff_interpolant_function(Psi: object, A: LinearOperator, x0: torch.Tensor,
     ...
     tk_lessons.checks.CheckError: error at x0: got 0, which is too small. At y0 the coefficient of x1 - x0 must be delta / d, at y1 it must be 1 - delta / d
     """
-    if not callable(Psi):
-        raise CheckError(f"Psi must be a function of the data, got {type(Psi).__name__}")
+    if not callable(recon):
+        raise CheckError(f"the map must be a function of the data, got {type(recon).__name__}")
+    Psi = recon
     delta = as_number("delta", delta)
-    x0 = as_tensor("x0", x0).reshape(1, *A.domain_shape).to(torch.float64)
-    x1 = as_tensor("x1", x1).reshape(1, *A.domain_shape).to(torch.float64)
+    x0 = as_tensor("x", x).reshape(1, *A.domain_shape).to(torch.float64)
+    x1 = as_tensor("x_prime", x_prime).reshape(1, *A.domain_shape).to(torch.float64)
     d = float((x1 - x0).norm())
     with torch.no_grad():
         y = A(torch.cat([x0, x1]))
@@ -112,9 +113,9 @@ def near_kernel_size_value(value: object, A: LinearOperator, X: torch.Tensor, et
     ok("kernel size at data radius eta")
 
 
-def tradeoff_curve_values(values: object, A: LinearOperator, X: torch.Tensor, Ls: object, *,
+def tradeoff_curve_values(values: object, A: LinearOperator, X: torch.Tensor, L: object, *,
                           rtol: float = 1e-6) -> None:
-    r"""Check the curve :math:`\tfrac12 \max_{i,j}(\lVert x_i - x_j\rVert - L\lVert A(x_i - x_j)\rVert)` at each ``L``.
+    r"""Check the curve :math:`\tfrac12 \max_{i,j}(\lVert x_i - x_j\rVert - L\lVert A(x_i - x_j)\rVert)` at each entry of ``L``.
 
     Examples
     --------
@@ -130,22 +131,22 @@ def tradeoff_curve_values(values: object, A: LinearOperator, X: torch.Tensor, Ls
     ...
     tk_lessons.checks.CheckError: trade-off curve: 1 of 3 entries are wrong, the first at flat index 1. Half of the largest value of ||x_i - x_j|| - L ||A(x_i - x_j)|| over all pairs, and never below 0
     """
-    Ls = as_tensor("Ls", Ls).reshape(-1)
-    reference = torch.tensor([kernel.noisy_tradeoff_bound(A, X, float(L)) for L in Ls], dtype=torch.float64)
+    Ls = as_tensor("L", L).reshape(-1)
+    reference = torch.tensor([kernel.noisy_tradeoff_bound(A, X, float(v)) for v in Ls], dtype=torch.float64)
     agree("trade-off curve", as_tensor("values", values).reshape(-1), reference, rtol=rtol, atol=1e-9,
           hint="half of the largest value of ||x_i - x_j|| - L ||A(x_i - x_j)|| over all pairs, and never "
                "below 0")
     ok("trade-off curve")
 
 
-def cliff_placement(delta: object, L_needed: object, ratio: object, Psi: Callable, A: LinearOperator,
-                    x0: torch.Tensor, x1: torch.Tensor, *, rtol: float = 1e-4) -> None:
+def cliff_placement(delta: object, needed: object, ratio: object, recon: Callable, A: LinearOperator,
+                    x: torch.Tensor, x_prime: torch.Tensor, *, rtol: float = 1e-4) -> None:
     r"""Check a map's place on the two-point region: its error, the least constant for it, the pair's ratio.
 
-    ``delta``: the map's worst-case error on :math:`\{x_0, x_1\}`; ``L_needed``: the least
+    ``delta``: the map's worst-case error on :math:`\{x_0, x_1\}` (``x``, ``x_prime``); ``needed``: the least
     Lipschitz constant of any map with that error, :math:`\max(0, (d - 2\delta)/\eta)`;
     ``ratio``: :math:`\lVert \Psi(y_1) - \Psi(y_0)\rVert/\eta`, a certified lower bound on
-    :math:`L^\eta(\Psi, y_0)`. All three are recomputed here with ``Psi``.
+    :math:`L^\eta(\Psi, y_0)`. All three are recomputed here with the map ``recon``.
 
     Examples
     --------
@@ -163,8 +164,9 @@ def cliff_placement(delta: object, L_needed: object, ratio: object, Psi: Callabl
     ...
     tk_lessons.checks.CheckError: least Lipschitz constant for that error: got -6, which is too small. (d - 2 delta) / eta, and 0 when delta >= d / 2: no constant is negative
     """
-    x0 = as_tensor("x0", x0).reshape(1, *A.domain_shape)
-    x1 = as_tensor("x1", x1).reshape(1, *A.domain_shape)
+    x0 = as_tensor("x", x).reshape(1, *A.domain_shape)
+    x1 = as_tensor("x_prime", x_prime).reshape(1, *A.domain_shape)
+    Psi = recon
     with torch.no_grad():
         y = A(torch.cat([x0, x1]).to(torch.float64))
         out = torch.as_tensor(Psi(y)).reshape(2, -1).double()
@@ -175,7 +177,7 @@ def cliff_placement(delta: object, L_needed: object, ratio: object, Psi: Callabl
     reference_delta = float(errors.max())
     agree("worst-case error on the pair", as_number("delta", delta), reference_delta, rtol=rtol, atol=1e-9,
           hint="the larger of ||Psi(A x0) - x0|| and ||Psi(A x1) - x1||")
-    agree("least Lipschitz constant for that error", as_number("L_needed", L_needed),
+    agree("least Lipschitz constant for that error", as_number("needed", needed),
           max(0.0, (d - 2 * reference_delta) / eta), rtol=rtol, atol=1e-9,
           hint="(d - 2 delta) / eta, and 0 when delta >= d / 2: no constant is negative")
     agree("the pair's ratio", as_number("ratio", ratio), float((out[1] - out[0]).norm()) / eta, rtol=rtol,

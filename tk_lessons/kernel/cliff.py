@@ -5,7 +5,7 @@ On a finite model class ``X`` every quantity of the trade-off is a maximum over 
 * :func:`near_kernel_size`: :math:`\operatorname{kersize}_\eta`, the largest distance
   :math:`\lVert x_i - x_j \rVert` over the pairs whose data differ by at most :math:`\eta`;
 * :func:`noisy_tradeoff_bound`: the least worst-case error of any map that is ``L``-Lipschitz
-  on the data, with noise of norm at most ``noise`` (a number, or one radius per image) and
+  on the data, with noise of norm at most ``eps`` (a number, or one radius per image) and
   optionally only the pairs whose data differ by at most ``eta`` (the local form, for maps of
   which only a local constant :math:`L^\eta` is known);
 * :func:`cliff_error`: the least worst-case error of an ``L``-Lipschitz map on a two-point
@@ -67,11 +67,11 @@ def near_kernel_size(A: LinearOperator, X: torch.Tensor, eta: float) -> float:
     return float(torch.where(ok, D, torch.zeros_like(D)).max())
 
 
-def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, noise: float | torch.Tensor = 0.0,
+def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, eps: float | torch.Tensor = 0.0,
                          eta: float | None = None) -> float:
     r"""The least worst-case error on ``X``, with noise, of any map that is ``L``-Lipschitz on the data.
 
-    With noise radii :math:`\varepsilon_i` (``||e|| <= noise[i]`` for the data of image ``i``;
+    With noise radii :math:`\varepsilon_i` (``||e|| <= eps[i]`` for the data of image ``i``;
     a number gives one radius for all),
 
     .. math::
@@ -92,7 +92,7 @@ def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, noise:
         The model class, ``n >= 2`` images.
     L : float
         The Lipschitz constant, ``>= 0`` (``math.inf`` allowed).
-    noise : float or torch.Tensor
+    eps : float or torch.Tensor
         The noise radius, one number or one per image (shape ``(n,)``), ``>= 0``.
     eta : float or None
         Only pairs whose data differ by at most ``eta``; ``None``: all pairs.
@@ -109,9 +109,9 @@ def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, noise:
     >>> X = torch.tensor([[0.0, 0.0], [0.0, 3.0]], dtype=torch.float64)
     >>> noisy_tradeoff_bound(A, X, 10.0)                  # (3 - 10 * 0.03) / 2
     1.35
-    >>> noisy_tradeoff_bound(A, X, 10.0, noise=0.01)      # (3 - 10 * 0.01) / 2
+    >>> noisy_tradeoff_bound(A, X, 10.0, eps=0.01)        # (3 - 10 * 0.01) / 2
     1.45
-    >>> noisy_tradeoff_bound(A, X, math.inf, noise=0.015) # the data can coincide
+    >>> noisy_tradeoff_bound(A, X, math.inf, eps=0.015)   # the data can coincide
     1.5
     """
     L = float(L)
@@ -119,14 +119,14 @@ def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, noise:
         raise ValueError(f"L must be >= 0 (math.inf allowed), got {L!r}")
     D, E = _distances(A, X)
     n = D.shape[0]
-    if isinstance(noise, torch.Tensor):
-        radii = noise.detach().to(torch.float64).cpu().reshape(-1)
+    if isinstance(eps, torch.Tensor):
+        radii = eps.detach().to(torch.float64).cpu().reshape(-1)
         if radii.numel() != n:
-            raise ValueError(f"noise must hold one radius per image ({n}), got {radii.numel()}")
+            raise ValueError(f"eps must hold one radius per image ({n}), got {radii.numel()}")
     else:
-        radii = torch.full((n,), _validate.positive("noise", noise, allow_zero=True), dtype=torch.float64)
+        radii = torch.full((n,), _validate.positive("eps", eps, allow_zero=True), dtype=torch.float64)
     if bool((radii < 0).any()) or not bool(torch.isfinite(radii).all()):
-        raise ValueError("noise must be finite and >= 0")
+        raise ValueError("eps must be finite and >= 0")
     gap = (E - radii[:, None] - radii[None, :]).clamp(min=0.0)
     if math.isinf(L):
         value = torch.where(gap <= 1e-12 * (1 + E), D, torch.zeros_like(D))
@@ -138,10 +138,10 @@ def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, noise:
     return round(float(value.max().clamp(min=0.0)) / 2, 12)
 
 
-def cliff_error(d: float, eta: float, L: float) -> float:
+def cliff_error(distance: float, eta: float, L: float) -> float:
     r"""The least worst-case error of an ``L``-Lipschitz map on a two-point class: :math:`\tfrac12\max(0, d - L\eta)`.
 
-    The class is :math:`\{x_0, x_1\}` with :math:`d = \lVert x_0 - x_1 \rVert` and
+    The class is :math:`\{x_0, x_1\}` with ``distance`` :math:`d = \lVert x_0 - x_1 \rVert` and
     :math:`\eta = \lVert A(x_0 - x_1) \rVert > 0`, noiseless. Every ``L``-Lipschitz map has
     worst-case error at least this, and :func:`cliff_interpolant` attains it.
 
@@ -152,13 +152,13 @@ def cliff_error(d: float, eta: float, L: float) -> float:
     >>> cliff_error(1.0, 1e-3, 2000.0)
     0.0
     """
-    d = _validate.positive("d", d)
+    distance = _validate.positive("distance", distance)
     eta = _validate.positive("eta", eta)
     L = _validate.positive("L", L, allow_zero=True)
-    return round(0.5 * max(0.0, d - L * eta), 12)
+    return round(0.5 * max(0.0, distance - L * eta), 12)
 
 
-def cliff_interpolant(A: LinearOperator, x0: torch.Tensor, x1: torch.Tensor,
+def cliff_interpolant(A: LinearOperator, x: torch.Tensor, x_prime: torch.Tensor,
                       delta: float) -> Callable[[torch.Tensor], torch.Tensor]:
     r"""The map with worst-case error ``delta`` on :math:`\{x_0, x_1\}` and the least Lipschitz constant.
 
@@ -179,8 +179,8 @@ def cliff_interpolant(A: LinearOperator, x0: torch.Tensor, x1: torch.Tensor,
     ----------
     A : LinearOperator
         The forward operator.
-    x0, x1 : torch.Tensor, shape ``A.domain_shape`` or ``(1, *A.domain_shape)``
-        The two points; their data must differ.
+    x, x_prime : torch.Tensor, shape ``A.domain_shape`` or ``(1, *A.domain_shape)``
+        The two points :math:`x_0` and :math:`x_1`; their data must differ.
     delta : float
         The worst-case error asked for, ``>= 0``.
 
@@ -193,23 +193,23 @@ def cliff_interpolant(A: LinearOperator, x0: torch.Tensor, x1: torch.Tensor,
     --------
     >>> from tk_lessons.operators import MatrixOperator
     >>> A = MatrixOperator(torch.tensor([[1.0, 0.0], [0.0, 1e-3]], dtype=torch.float64))
-    >>> x0, x1 = torch.zeros(2, dtype=torch.float64), torch.tensor([0.0, 1.0], dtype=torch.float64)
-    >>> Psi = cliff_interpolant(A, x0, x1, 0.1)
-    >>> round(Psi.lipschitz, 6), Psi(A(torch.stack([x0, x1])))[:, 1]
+    >>> x, x_prime = torch.zeros(2, dtype=torch.float64), torch.tensor([0.0, 1.0], dtype=torch.float64)
+    >>> Psi = cliff_interpolant(A, x, x_prime, 0.1)
+    >>> round(Psi.lipschitz, 6), Psi(A(torch.stack([x, x_prime])))[:, 1]
     (800.0, tensor([0.1000, 0.9000], dtype=torch.float64))
     """
     _validate.operator("A", A)
     delta = _validate.positive("delta", delta, allow_zero=True)
-    x0 = _validate.tensor("x0", x0).reshape(1, *A.domain_shape)
-    x1 = _validate.tensor("x1", x1).reshape(1, *A.domain_shape)
+    x0 = _validate.tensor("x", x).reshape(1, *A.domain_shape)
+    x1 = _validate.tensor("x_prime", x_prime).reshape(1, *A.domain_shape)
     with torch.no_grad():
         y0, y1 = A(x0), A(x1)
     d = float(_flat(x1 - x0).norm())
     dy = (y1 - y0).reshape(-1)
     eta = float(_flat(y1 - y0).norm())
     if eta == 0.0:
-        raise ValueError("x0 and x1 have the same data: no map tells them apart (choose two points "
-                         "with A x0 != A x1)")
+        raise ValueError("x and x_prime have the same data: no map tells them apart (choose two points "
+                         "with A x != A x_prime)")
     if delta >= d / 2:
         mid = (x0 + x1) / 2
 

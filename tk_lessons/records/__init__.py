@@ -17,6 +17,9 @@ computed, and the card's numbers are only compared with.
   control) and TV under worst-case measurement noise of 2-8 %, certified Lipschitz bounds, the
   searches' convergence and false positives and negatives, all searched alike
   (``python -m tk_lessons.records.lab_worst_case``).
+* ``ch08_tv_family``: certified Lipschitz lower bounds for TV over five weights on the
+  laboratory's test signals, with the searches' convergence, at the laboratory's effort
+  (``python -m tk_lessons.records.ch08_tv_family``).
 * ``ch13_equal_budget``: certified lower bounds for a 200-layer FIRENET on chapter 4's problem,
   searched with chapter 4's effort (``python -m tk_lessons.records.ch13_equal_budget``).
 """
@@ -47,7 +50,7 @@ def available() -> list[str]:
     --------
     >>> from tk_lessons import records
     >>> records.available()
-    ['ch02_equal_effort', 'ch04_equal_budget', 'ch13_equal_budget', 'lab_worst_case']
+    ['ch02_equal_effort', 'ch04_equal_budget', 'ch08_tv_family', 'ch13_equal_budget', 'lab_worst_case']
     """
     return sorted(p.stem for p in RECORDS_DIR.glob("*.json"))
 
