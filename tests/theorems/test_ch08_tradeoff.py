@@ -290,6 +290,9 @@ def test_chapter_sentences(ns):
     low_mean = ns["lab_again"].lipschitz["detail/lab_lownoise"].double().mean().item()
     assert ns["lab_again"].lipschitz["detail/lab_highnoise"].double().mean().item() < low_mean
     assert all(b.double().mean().item() < low_mean for b in ns["tv_bounds"].values())
+    # the control is about as stable as TV on its class, which has no near-kernel pair
+    assert ns["kersize_ctrl"] == 0.0
+    assert abs(ns["L_ctrl"] - ns["L_ctrl_tv"]) < 0.1 * ns["L_ctrl_tv"]
     # the convergence sentence: each restart converged (second half adds < 1 %)
     assert max(g[0] for g in ns["tv_gain"].values()) < 0.01
     # Figure 3: the networks line up with the training noise, TV is the most stable
