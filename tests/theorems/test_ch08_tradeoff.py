@@ -223,7 +223,6 @@ def test_no_map_of_the_families_crosses_the_curve(laboratory):
         maps[f"tv{lam}"] = (ch08_tv_family.tv_map(lam, A), tv_tensors[f"lam{lam:g}_lipschitz"].double(), False)
     for m in lab_worst_case.NETWORKS:
         maps[m] = (zoo.load(m), tensors[f"detail_{m}_lipschitz"].double(), False)
-    crossings_attack = 0
     for name, (Psi, L, exact) in maps.items():
         with torch.no_grad():
             ra, rb = Psi(y_a).double(), Psi(y_b).double()
@@ -232,10 +231,8 @@ def test_no_map_of_the_families_crosses_the_curve(laboratory):
         best = L if exact else torch.maximum(L, pair_ratio)
         floor = 0.5 * (dn - best * eta).clamp(min=0)
         assert bool((delta >= floor - 1e-6).all()), name
-        crossings_attack += int((delta < 0.5 * (dn - L * eta).clamp(min=0) - 1e-6).sum())
         # the pair ratio itself obeys part 1: ratio >= (d - 2 delta) / eta
         assert bool((pair_ratio >= (dn - 2 * delta) / eta - 1e-5).all()), name
-    assert crossings_attack <= 2          # the chapter reports the attack-only crossings
 
 
 # ------------------------------------------------------------------------------------------
