@@ -292,6 +292,11 @@ def test_chapter_sentences(ns):
     assert abs(ns["L_ctrl"] - ns["L_ctrl_tv"]) < 0.1 * ns["L_ctrl_tv"]
     # the convergence sentence: each restart converged (second half adds < 1 %)
     assert max(g[0] for g in ns["tv_gain"].values()) < 0.01
+    # noise: the pairs' midpoints are within the smallest level, and every map errs by d/2 there;
+    # the attacks' mean errors at 2 % exceed that floor
+    assert ns["need"].max().item() < min(ns["lab_again"].levels[1:])
+    assert all(r.min().item() >= 1 - 1e-6 for r in ns["mid_ratio"].values())
+    assert min(ns["lab_again"].mean_error(v)[1] for v in ns["FIG3"].values()) > ns["rel_half"]
     # Figure 3: the networks line up with the training noise, TV is the most stable
     clean, worst8, Lmean, psnr = ns["clean"], ns["worst8"], ns["Lmean"], ns["psnr"]
     nets = ["no noise", "low noise", "high noise"]
