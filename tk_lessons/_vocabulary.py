@@ -429,4 +429,10 @@ SPECIFIC: dict[str, str] = {
     "fp_share": "share of the detail drawn on plain signals under the false-positive perturbation",
     "fn_share": "share of the detail left on detail signals under the false-negative perturbation",
     "key": "a record column, 'class/method' (e.g. 'detail/TV')",
+    # Chapter 9: balls of bad perturbations and their probability (tk_lessons.attacks.probability)
+    "n_real": "real dimension of a noise vector (2 m for m complex entries)",
+    "centre_norm": "norm of the centre of a ball of perturbations (e.g. an adversarial one)",
+    "successes": "number of draws with the event, out of trials",
+    "confidence": "confidence level of an interval, in (0, 1]",
+    "unit": "per-sample unit of the radii eps (e.g. ||e_adv|| or ||y||)",
 }

@@ -206,10 +206,10 @@ def gaussian_ball_log10_max(n_real: int, centre_norm: float, radius: float) -> t
     return float(-found.fun), float(math.exp(found.x))
 
 
-def clopper_pearson(successes: int, trials: int, *, level: float = 0.95) -> tuple[float, float]:
+def clopper_pearson(successes: int, trials: int, *, confidence: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) confidence interval for a probability from ``successes`` of ``trials`` draws.
 
-    With no success the interval is ``[0, 1 - ((1 - level) / 2)^(1 / trials)]``, about
+    With no success the interval is ``[0, 1 - ((1 - confidence) / 2)^(1 / trials)]``, about
     ``3.7 / trials`` at 95 %: a rate measured as 0 is only bounded, not shown to vanish.
 
     Examples
@@ -223,8 +223,8 @@ def clopper_pearson(successes: int, trials: int, *, level: float = 0.95) -> tupl
     trials = _validate.positive_int("trials", trials)
     if isinstance(successes, bool) or not isinstance(successes, (int, np.integer)) or not 0 <= successes <= trials:
         raise ValueError(f"successes must be an integer in [0, trials={trials}], got {successes!r}")
-    level = _validate.fraction("level", level)
-    alpha = 1.0 - level
+    confidence = _validate.fraction("confidence", confidence)
+    alpha = 1.0 - confidence
     low = 0.0 if successes == 0 else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
     high = 1.0 if successes == trials else float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
     return low, high
