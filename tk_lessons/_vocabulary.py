@@ -435,4 +435,5 @@ SPECIFIC: dict[str, str] = {
     "successes": "number of draws with the event, out of trials",
     "confidence": "confidence level of an interval, in (0, 1]",
     "unit": "per-sample unit of the radii eps (e.g. ||e_adv|| or ||y||)",
+    "log10_level": "a probability level given by its base-10 logarithm",
 }

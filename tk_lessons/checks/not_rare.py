@@ -131,8 +131,8 @@ def dimension_below(value: object, ratio: float = 0.5, log10_level: float = -6.0
 
 
 def ball_failure_rates(value: object, recon: Callable, y: torch.Tensor, x: torch.Tensor, e_adv: torch.Tensor,
-                       radii: list[float], *, trials: int, seed: int) -> None:
-    r"""Check the mean failure rate per radius of the ball test ``e_adv + rho g / ||g||`` (``rho`` in units of ``||e_adv||``).
+                       eps: list[float], *, trials: int, seed: int) -> None:
+    r"""Check the mean failure rate per radius of the ball test ``e_adv + rho g / ||g||`` (``rho`` in ``eps``, units of ``||e_adv||``).
 
     A draw fails when its relative error exceeds the midpoint between the signal's clean error
     and its error at ``e_adv``. The reference draws with
@@ -158,11 +158,11 @@ def ball_failure_rates(value: object, recon: Callable, y: torch.Tensor, x: torch
 
     with torch.no_grad():
         threshold = ((score(y) + score(y + e_adv)) / 2).double().cpu()
-    draws = attacks.sphere_scores(score, y, radii, centre=e_adv, unit=norms(e_adv), trials=trials, seed=seed)
+    draws = attacks.sphere_scores(score, y, eps, centre=e_adv, unit=norms(e_adv), trials=trials, seed=seed)
     reference = (draws > threshold).double().mean(dim=(1, 2))
     if rates.numel() == reference.numel() * y.shape[0]:
         raise CheckError("failure rates of the ball test: expected one mean rate per radius, shape "
-                         f"({len(radii)},), got {tuple(rates.shape)}: average over the signals as well")
+                         f"({len(eps)},), got {tuple(rates.shape)}: average over the signals as well")
     agree("failure rates of the ball test", rates.reshape(-1), reference, rtol=0, atol=1e-6,
           hint="a draw fails when its relative error exceeds (clean error + error at e_adv) / 2 of its signal; "
                "use attacks.sphere_scores with the given trials and seed, then average over draws and signals")
