@@ -156,6 +156,12 @@ def test_ball_test_sentences(ns):
     assert max(ns["noise_three"].values()) >= 0.5
     # the worst-case ordering the chapter relies on (from the record): no noise loses most
     assert no["adv"] > max(s["adv"] for k, s in stats.items() if k != "no noise")
+    # "the network trained without noise loses far more than TV at every level" (Chapter 4's table)
+    found = ns["found"]
+    for i in range(1, len(ns["card"]["recipe"]["levels"])):
+        net = found["detail_lab_nonoise_error"][i].double().mean().item()
+        tv = found["detail_TV_error"][i].double().mean().item()
+        assert net > 1.5 * tv
 
 
 def test_random_false_positive_sentences(ns):
@@ -171,6 +177,10 @@ def test_random_false_positive_sentences(ns):
     assert max(r[i8] for r in rates.values()) < 0.1
     # "TV, too, draws half a detail once the noise is large enough"
     assert hits["TV"][i8] > 0
+    # "at 0.5 %, about the size of the attack's budget": no random false positive at all
+    assert levels[0] == 0.005 and all(h[0] == 0 for h in hits.values())
+    fp_relative = ns["card"]["result"]["detail"]["false_detections"]["radius_fp_relative"]
+    assert min(fp_relative) < levels[0] * 1.2 and max(fp_relative) < 2 * levels[0]
     # "far more often than the theorem's ball alone would give"
     full, log_p = ns["ball_fp"]["no noise"]
     assert full > 0 and log_p < math.log10(rates["no noise"][i4]) - 10
