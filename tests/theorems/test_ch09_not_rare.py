@@ -148,6 +148,9 @@ def test_ball_test_sentences(ns):
         assert noise[label][NOISE.index(1.0)].mean().item() <= 0.1
         # "far out, random noise alone crosses the thresholds"
         assert noise[label][-1].mean().item() >= 0.5
+    # "at every level and for every method ... whatever the level"
+    for rate in ns["at_levels"].values():
+        assert rate[0].min().item() >= 0.9 and rate[1].mean().item() >= 0.8
     # "the network's worst case is a sharper peak"
     no, tv = stats["no noise"], stats["TV"]
     assert no["adv"] - no["half"] > 2 * (tv["adv"] - tv["half"])
