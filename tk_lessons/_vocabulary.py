@@ -433,4 +433,11 @@ SPECIFIC: dict[str, str] = {
     "distance": "the distance ||x_0 - x_1|| of the two points of a two-point class",
     "needed": "the student's least Lipschitz constant any map with a given error must have",
     "lams": "the regularisation weights of a family of maps",
+    # Chapter 9: balls of bad perturbations and their probability (tk_lessons.attacks.probability)
+    "n_real": "real dimension of a noise vector (2 m for m complex entries)",
+    "centre_norm": "norm of the centre of a ball of perturbations (e.g. an adversarial one)",
+    "successes": "number of draws with the event, out of trials",
+    "confidence": "confidence level of an interval, in (0, 1]",
+    "unit": "per-sample unit of the radii eps (e.g. ||e_adv|| or ||y||)",
+    "log10_level": "a probability level given by its base-10 logarithm",
 }

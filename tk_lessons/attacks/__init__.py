@@ -14,7 +14,9 @@ touch its parameters' gradients.
   data, and the perturbations that turn one reconstruction into the other.
 * :func:`two_images`, :class:`LineTikhonov`: the two-image bound of Chapter 7 and a
   family of maps with a known Lipschitz constant along a pair.
-* :func:`random_noise_test`, :func:`ball_test`: failure rates under random perturbations.
+* :func:`random_noise_test`, :func:`ball_test`, :func:`sphere_scores`: failure rates under
+  random perturbations; :func:`gaussian_ball_log10_probability` and its bounds: how likely
+  Gaussian noise is to land in a ball of bad perturbations.
 * :func:`local_lipschitz`, :func:`lipschitz_lower_bound`, :func:`jacobian_norm`: local
   Lipschitz constants: a ratio, a certified lower bound, the infinitesimal one.
 
@@ -25,7 +27,9 @@ the same perturbation on every device; each result records its seed.
 from .kernel_pairs import FalsePositiveNegative, KernelPair, false_positive_negative, kernel_pair
 from .lipschitz import jacobian_norm, lipschitz_lower_bound, local_lipschitz
 from .measurement import measurement_attack
-from .noise import NoiseTest, ball_test, random_noise_test
+from .noise import NoiseTest, ball_test, random_noise_test, sphere_scores
+from .probability import (clopper_pearson, gaussian_ball_log10_bound, gaussian_ball_log10_max,
+                          gaussian_ball_log10_probability, isotropic_ball_log10_bound)
 from .perturbation import adversarial_perturbation
 from .result import AttackResult
 from .dichotomy import LineTikhonov, TwoImages, two_images
@@ -33,7 +37,9 @@ from .dichotomy import LineTikhonov, TwoImages, two_images
 __all__ = [
     "AttackResult", "adversarial_perturbation", "measurement_attack",
     "KernelPair", "kernel_pair", "FalsePositiveNegative", "false_positive_negative",
-    "NoiseTest", "random_noise_test", "ball_test",
+    "NoiseTest", "random_noise_test", "ball_test", "sphere_scores",
+    "gaussian_ball_log10_probability", "gaussian_ball_log10_bound", "isotropic_ball_log10_bound",
+    "gaussian_ball_log10_max", "clopper_pearson",
     "local_lipschitz", "lipschitz_lower_bound", "jacobian_norm",
     "TwoImages", "two_images", "LineTikhonov",
 ]

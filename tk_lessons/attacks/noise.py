@@ -22,7 +22,7 @@ from .._batch import expand, norm
 from . import _common
 from ._common import Reconstructor, fmt_values
 
-__all__ = ["NoiseTest", "ball_test", "random_noise_test"]
+__all__ = ["NoiseTest", "ball_test", "random_noise_test", "sphere_scores"]
 
 
 @dataclass(repr=False)
@@ -279,3 +279,94 @@ def ball_test(
         at_centre = _rel_error(recon(y + e_adv), x).cpu()
     return NoiseTest("ball_test", rho, errors, (errors > threshold).to(errors.dtype).mean(dim=1),
                      threshold, at_centre, worst, seed)
+
+
+def sphere_scores(
+    score: Reconstructor,
+    y: torch.Tensor,
+    eps: float | Sequence[float],
+    *,
+    centre: torch.Tensor | None = None,
+    unit: torch.Tensor | None = None,
+    trials: int = 20,
+    seed: int | torch.Generator | None = None,
+    batch_size: int = 4096,
+) -> torch.Tensor:
+    """Any per-sample score at random points ``y + centre + rho u`` (``u`` uniform on the unit sphere), batched.
+
+    The draws are those of :func:`ball_test` and :func:`random_noise_test` with the same
+    seed (one direction per sample and trial, the same for every radius), but ``score`` may
+    be anything computed from the perturbed data, one number per sample: a relative error,
+    or the share of a detail drawn. Many trials go through ``score`` in one call of up to
+    ``batch_size`` measurements, which is what makes thousands of draws affordable.
+
+    Parameters
+    ----------
+    score : callable
+        ``score(y_batch) -> (batch,)`` tensor; it receives measurements of shape
+        ``(k * B, ...)``, the ``B`` samples repeated ``k`` times (trial-major).
+    y : torch.Tensor, shape (B, ...)
+        Clean measurements.
+    eps : float or sequence of float
+        Radii ``rho >= 0``, in units of ``unit``.
+    centre : torch.Tensor or None
+        Centre of the spheres relative to ``y`` (e.g. an adversarial perturbation); ``None``: 0.
+    unit : torch.Tensor of shape (B,) or None
+        Per-sample unit of ``eps`` (e.g. ``||centre||`` or ``||y||``); ``None``: 1.
+    trials : int
+        Draws per radius.
+    seed : int, torch.Generator or None
+        Seed of the draws (made on the CPU).
+    batch_size : int
+        Largest number of measurements per call of ``score``.
+
+    Returns
+    -------
+    torch.Tensor, shape (len(eps), trials, B)
+        The score of every draw (on the CPU).
+
+    Examples
+    --------
+    >>> import torch
+    >>> y = torch.zeros(2, 3)
+    >>> s = sphere_scores(lambda v: v.norm(dim=1), y, [0.0, 1.0, 2.0], trials=4, seed=0)
+    >>> s.shape, [round(float(v), 4) for v in s[:, 0, 0]]
+    (torch.Size([3, 4, 2]), [0.0, 1.0, 2.0])
+    """
+    _validate.function("score", score, "a function y -> one score per sample")
+    _common.check_batch("y", y)
+    levels = _common.radius_list("eps", eps, allow_zero=True)
+    trials = _validate.positive_int("trials", trials)
+    batch_size = _validate.positive_int("batch_size", batch_size)
+    y = y.detach()
+    if centre is None:
+        centre = torch.zeros_like(y)
+    else:
+        _common.check_batch("centre", centre)
+        _common.check_same_shape("centre", centre, y, "y")
+        centre = centre.detach().to(y.device, y.dtype)
+    n_samples = y.shape[0]
+    if unit is None:
+        unit = torch.ones(n_samples, dtype=y.real.dtype)
+    else:
+        _validate.tensor("unit", unit)
+        if tuple(unit.shape) != (n_samples,):
+            raise ValueError(f"unit must have shape ({n_samples},) (one unit per sample of y), "
+                             f"got {tuple(unit.shape)}")
+    _, gen = _common.resolve_seed(seed)
+    directions = torch.stack([_common.random_directions(y, gen) for _ in range(trials)])   # (T, B, ...)
+    per_call = max(1, batch_size // n_samples)
+    out = torch.empty(len(levels), trials, n_samples, dtype=torch.float64)
+    with torch.no_grad():
+        for i, level in enumerate(levels):
+            rho = (level * unit).to(y.device).to(y.real.dtype)
+            for start in range(0, trials, per_call):
+                u = directions[start:start + per_call]
+                k = u.shape[0]
+                noisy = (y + centre)[None] + rho.reshape(1, -1, *([1] * (y.ndim - 1))) * u
+                values = score(noisy.reshape(k * n_samples, *y.shape[1:]))
+                if not isinstance(values, torch.Tensor) or tuple(values.shape) != (k * n_samples,):
+                    raise ValueError(f"score must return one number per measurement, shape ({k * n_samples},), "
+                                     f"got {getattr(values, 'shape', type(values).__name__)}")
+                out[i, start:start + k] = values.detach().double().cpu().reshape(k, n_samples)
+    return out

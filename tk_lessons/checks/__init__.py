@@ -32,6 +32,9 @@ chapter adds its checks in a new topic module (re-exported here):
   constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
 * :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
   set, the best and worst training set, continuous maps on the jump class (Chapter 11).
+* :mod:`~tk_lessons.checks.not_rare`: the Gaussian lower bound on a ball's probability, the
+  exact probability with complex noise, the dimension where it becomes negligible, the failure
+  rates of a ball test (Chapter 9);
 * :mod:`~tk_lessons.checks.firenets`: one primal-dual step of the square-root LASSO, the rate
   per restart, FIRENET errors after each restart (Chapter 13);
 
@@ -61,6 +64,8 @@ from .ill_conditioned import approximate_share, level_kernel_size_value, tikhono
 from .instabilities import (attack_beats_random, error_growth, lipschitz_ratios, nested_sampling,
                             random_direction, random_errors)
 from .kernel_vectors import approximate_kernel, in_kernel, kernel_part, same_data
+from .not_rare import (ball_failure_rates, ball_probability_value, dimension_below,
+                       gaussian_bound_function)
 from .learned import (data_step, jitter, mean_noise_ratio, out_of_distribution, psnr_comparison,
                       risk_minimiser, unrolled_itnet)
 from .optimal_training import (forced_error_function, jump_bound_function,
@@ -113,6 +118,8 @@ __all__ = [
     "cliff_interpolant_function", "cliff_placement", "near_kernel_size_value", "tradeoff_curve_values",
     # ill_conditioned
     "approximate_share", "level_kernel_size_value", "tikhonov_lipschitz", "tradeoff_floor",
+    # not_rare
+    "ball_failure_rates", "ball_probability_value", "dimension_below", "gaussian_bound_function",
     # firenets
     "cp_step_function", "firenet_errors_function", "restart_rate_function",
     # accuracy_bounds
