@@ -20,7 +20,8 @@ def scratch(tmp_path, monkeypatch):
 
 
 def test_every_shipped_record_loads_and_matches_its_card():
-    assert records.available() == ["ch02_equal_effort", "ch04_equal_budget", "ch13_equal_budget", "lab_worst_case"]
+    assert records.available() == ["ch02_equal_effort", "ch04_equal_budget", "ch08_tv_family", "ch13_equal_budget",
+                                   "lab_worst_case"]
     for name in records.available():
         tensors, card = records.load(name)
         assert card["file"] == f"{name}.pt" and card["command"].endswith(name)
