@@ -413,7 +413,9 @@ def jitter_minimiser(Y: torch.Tensor, X: torch.Tensor, v: torch.Tensor, eta: flo
     ``p`` depends on ``r = ||u - y_j||`` only: ``p(r) = int_0^1 (2 pi sigma_s^2)^(-D/2)
     exp(-r^2 / (2 sigma_s^2)) ds`` with ``D`` real dimensions and ``sigma_s^2 = eta^2 s^2 / D``
     per real component (``D = 2m`` for complex data); the integral is a midpoint rule with
-    ``n_grid`` points, in logarithms.
+    ``n_grid`` points, in logarithms. ``p(0)`` is infinite (the integrand grows like
+    ``s^(-D)``), so at a training datum the weights concentrate on the samples with that datum;
+    the grid's smallest scale ``1 / (2 n_grid)`` caps that concentration.
 
     Parameters
     ----------
