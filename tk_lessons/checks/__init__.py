@@ -26,6 +26,9 @@ chapter adds its checks in a new topic module (re-exported here):
   no-free-lunch inequality, transfer maps (Chapter 6);
 * :mod:`~tk_lessons.checks.false_positives`: false positives, the two-image bound, the
   dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7);
+* :mod:`~tk_lessons.checks.training`: the minimiser of the training loss over all maps, the
+  expected jittered loss of a linear map, near-kernel pair counts, the shares drawn by the pair
+  networks (Chapter 10);
 * :mod:`~tk_lessons.checks.ill_conditioned`: kernel sizes at a level, Tikhonov's Lipschitz
   constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
 * :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
@@ -68,6 +71,7 @@ from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, sing
 from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel_size_function,
                            worst_case_error_function)
 from .reconstruction_maps import exact_on, reconstruction_error
+from .training import erm_outputs, jitter_loss, pair_count, pair_shares
 from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
 from .stability import (blur_inverse, blur_inverse_estimate, blur_pinv_lipschitz, lam_for_bound,
                         lipschitz_estimate, relu_attack_estimate, relu_lipschitz,
@@ -111,4 +115,6 @@ __all__ = [
     "cp_step_function", "firenet_errors_function", "restart_rate_function",
     # accuracy_bounds
     "detection_at", "pixel_range_values", "score_function", "toy_kernel_sizes",
+    # training
+    "erm_outputs", "jitter_loss", "pair_count", "pair_shares",
 ]
