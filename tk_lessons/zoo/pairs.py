@@ -278,12 +278,13 @@ def pairs_test(recipe: Any) -> Callable[..., dict[str, Any]]:
 
 
 def erm_over_all_maps(Y: torch.Tensor, X: torch.Tensor, sample_weights: torch.Tensor | None = None, *,
-                      tol: float = 1e-9) -> tuple[torch.Tensor, torch.Tensor]:
+                      tol: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
     """The minimiser of the weighted empirical risk ``sum_i w_i ||Psi(y_i) - x_i||^2`` over *all* maps ``Psi``.
 
     The risk splits over the distinct data: for each datum ``y`` it is
     ``sum_{i : y_i = y} w_i ||Psi(y) - x_i||^2``, smallest at the weighted mean of those
-    ``x_i``. Data closer than ``tol`` (max-norm) count as equal.
+    ``x_i``. Data closer than ``tol`` times the largest entry of ``Y`` (in the max-norm) count as
+    equal: float32 data of ``x`` and ``x + z`` with ``A z = 0`` differ by rounding.
 
     Parameters
     ----------
@@ -292,7 +293,7 @@ def erm_over_all_maps(Y: torch.Tensor, X: torch.Tensor, sample_weights: torch.Te
     sample_weights : torch.Tensor, optional
         Positive weights of the samples (default 1).
     tol : float
-        Tolerance for equal data.
+        Relative tolerance for equal data.
 
     Returns
     -------
@@ -315,6 +316,7 @@ def erm_over_all_maps(Y: torch.Tensor, X: torch.Tensor, sample_weights: torch.Te
     if w.shape != (n,) or bool((w <= 0).any()):
         raise ValueError(f"sample_weights must be {n} positive numbers, got shape {tuple(w.shape)}")
     flat = Y.reshape(n, -1)
+    tol = float(tol) * float(flat.abs().max()) if n else 0.0
     groups = torch.full((n,), -1, dtype=torch.long)
     g = 0
     for i in range(n):
