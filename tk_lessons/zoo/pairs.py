@@ -44,8 +44,8 @@ PAIR_MODELS = ("pairs_both", "pairs_one", "pairs_one_lowjitter", "pairs_one_jitt
 #: Plain training signals, marked signals among them, copies of each marked signal per role.
 PAIR_N_PLAIN, PAIR_MARKED, PAIR_REPEATS = 64, 8, 8
 #: Relative jitter levels (times the mean data norm of the training set) of the jittered recipes: the
-#: laboratory's "high noise" level, and a level near the median distance of a training datum to its
-#: nearest neighbour (0.16 of the mean data norm, measured).
+#: laboratory's "high noise" level, and a level of the order of the distance from a plain training
+#: datum to its nearest neighbour (Chapter 10 prints the median).
 PAIR_JITTER = {"pairs_one_lowjitter": 0.05, "pairs_one_jitter": 0.25}
 #: Training phases of the pair recipes. 1200 + 400 + 200 epochs on 96 plain signals with 4 copies of
 #: each marked one left three of the eight marked signals of ``pairs_one`` below a share of 0.4
