@@ -239,4 +239,6 @@ def test_pair_networks_as_the_prose_states(ns):
     for value in ns["jitter_pred"].values():                        # the all-maps minimiser keeps it
         assert float(value) > 0.99
     assert 1.0 <= ns["last"]["pairs_both"] / ns["floor"] < 1.5     # "reached the compromise"
+    # "least on the signal on which pairs_both lags too"
+    assert int(r["pairs_one_jitter"]["marked"].argmin()) == int((both["marked"] - 0.5).abs().argmax())
     assert float(ns["A"](ns["z"]).abs().max()) < 1e-6
