@@ -126,7 +126,7 @@ def test_ridge_minimiser_of_the_expected_loss():
     total = ((W @ Y - X) ** 2).sum() + K * s2 * (W ** 2).sum()
     (grad,) = torch.autograd.grad(total, W)
     assert float(grad.abs().max()) < 1e-10
-    assert loss == pytest.approx(float(total), rel=1e-12)
+    assert loss == pytest.approx(total.item(), rel=1e-12)
 
 
 def test_jitter_minimiser_against_quadrature():
