@@ -201,6 +201,8 @@ def test_forced_bounds_hold_on_every_close_pair(ns):
     nn = ns["forced"]["lab_nonoise"]
     assert float(ns["uniform"]) < float(nn["bound"].max())        # the uniform form is weaker
     assert int(ns["close"].sum()) > 0
+    # "These forced bounds are below what an attack certifies"
+    assert float(nn["bound"].max()) < float(ns["cert_no"].min())
 
 
 def test_close_pairs_grow_quadratically(ns):
