@@ -500,6 +500,16 @@ def _cases_07():
     ]
 
 
+def _cases_10():
+    return [
+        ("task1_shares", {"share": [0.75, 0.75, 0.5, 0.5, 0.0]}, {"share": [0.5, 0.5, 0.5, 0.5, 0.0]}),
+        ("task2_monte_carlo", {"value": 10.0, "mc": 10.01, "se": 0.01},
+         {"value": 10.0, "mc": 10.01, "se": 3.16}),                     # the standard deviation, not the error
+        ("task2_monte_carlo", {"value": 10.0, "mc": 10.01, "se": 0.01}, {"value": 10.0, "mc": 10.5, "se": 0.01}),
+        ("task4_order", {"share_both": 0.5, "share_one": 0.9}, {"share_both": 0.9, "share_one": 0.5}),
+    ]
+
+
 def _cases_11():
     import torch
 
@@ -666,6 +676,7 @@ def _cases_14():
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07),
+                                         ("10_training", _cases_10),
                                          ("11_optimal_maps", _cases_11),
                                          ("12_ill_conditioned", _cases_12),
                                          ("13_firenets", _cases_13),

@@ -13,7 +13,8 @@ ISSUE_MODELS = ["unet_radial64", "itnet_radial64_nonoise", "itnet_radial64_lowno
                 "unet1d_tumour", "unet_fourier_halluc", "fbpunet_radon_halluc", "unet_cartesian_rate",
                 "unet_hadamard_halluc",          # for chapter 6 (issue 14)
                 "fbpunet_limited_angle",         # for chapter 12 (issue 16)
-                "lab_nonoise", "lab_lownoise", "lab_highnoise", "lab_control"]   # the laboratory (issue 13)
+                "lab_nonoise", "lab_lownoise", "lab_highnoise", "lab_control",   # the laboratory (issue 13)
+                "pairs_both", "pairs_one", "pairs_one_lowjitter", "pairs_one_jitter"]   # chapter 10 (issue 15)
 
 
 def test_the_models_of_the_issues_have_recipes():

@@ -28,13 +28,16 @@ chapter adds its checks in a new topic module (re-exported here):
   dichotomy for Tikhonov on the line, certified bounds from attacks (Chapter 7);
 * :mod:`~tk_lessons.checks.tradeoff`: the two-point cliff's interpolant, kernel sizes at a
   data radius, the trade-off curve, a map's place on the cliff (Chapter 8);
-* :mod:`~tk_lessons.checks.ill_conditioned`: kernel sizes at a level, Tikhonov's Lipschitz
-  constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
-* :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
-  set, the best and worst training set, continuous maps on the jump class (Chapter 11).
 * :mod:`~tk_lessons.checks.not_rare`: the Gaussian lower bound on a ball's probability, the
   exact probability with complex noise, the dimension where it becomes negligible, the failure
   rates of a ball test (Chapter 9);
+* :mod:`~tk_lessons.checks.training`: the minimiser of the training loss over all maps, the
+  expected jittered loss of a linear map, near-kernel pair counts, the shares drawn by the pair
+  networks (Chapter 10);
+* :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
+  set, the best and worst training set, continuous maps on the jump class (Chapter 11);
+* :mod:`~tk_lessons.checks.ill_conditioned`: kernel sizes at a level, Tikhonov's Lipschitz
+  constant from singular values, shares in the approximate kernel, the trade-off (Chapter 12);
 * :mod:`~tk_lessons.checks.firenets`: one primal-dual step of the square-root LASSO, the rate
   per restart, FIRENET errors after each restart (Chapter 13);
 
@@ -75,6 +78,7 @@ from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, sing
 from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel_size_function,
                            worst_case_error_function)
 from .reconstruction_maps import exact_on, reconstruction_error
+from .training import erm_outputs, jitter_loss, pair_count, pair_shares
 from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
 from .tradeoff import (cliff_interpolant_function, cliff_placement, near_kernel_size_value,
                        tradeoff_curve_values)
@@ -124,4 +128,6 @@ __all__ = [
     "cp_step_function", "firenet_errors_function", "restart_rate_function",
     # accuracy_bounds
     "detection_at", "pixel_range_values", "score_function", "toy_kernel_sizes",
+    # training
+    "erm_outputs", "jitter_loss", "pair_count", "pair_shares",
 ]

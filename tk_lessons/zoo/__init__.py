@@ -8,7 +8,9 @@
   ``recipes.test_set(name)``), ``tk.zoo.evaluation`` (how it is scored) and
   ``tk.zoo.retrain`` (``run(name)``), loaded on first use: they build data sets and solvers;
   ``tk.zoo.laboratory`` measures the laboratory's table (accuracy, worst-case noise, Lipschitz
-  bounds of shipped models and TV at equal effort): ``python -m tk_lessons.zoo.laboratory``.
+  bounds of shipped models and TV at equal effort): ``python -m tk_lessons.zoo.laboratory``;
+  ``tk.zoo.pairs`` builds the training-pair experiments of Chapter 10 (an image and its copy
+  with a kernel detail in one training set) and the small computations they need.
 
 Retrain a model with ``python -m tk_lessons.zoo NAME`` (``--list`` lists them). Every model
 maps measurements to real images, so ``recon = tk.zoo.load(name)`` is a reconstructor the
@@ -32,9 +34,9 @@ from .registry import (MANIFEST, WEIGHTS_DIR, ChecksumError, available, build, b
                        build_operator, info, load, register)
 
 __all__ = ["load", "available", "info", "register", "build", "build_operator", "build_model", "build_mask",
-           "ChecksumError", "WEIGHTS_DIR", "MANIFEST", "recipes", "evaluation", "retrain", "laboratory"]
+           "ChecksumError", "WEIGHTS_DIR", "MANIFEST", "recipes", "evaluation", "retrain", "laboratory", "pairs"]
 
-_LAZY = ("recipes", "evaluation", "retrain", "laboratory")
+_LAZY = ("recipes", "evaluation", "retrain", "laboratory", "pairs")
 
 
 def __getattr__(name: str) -> Any:

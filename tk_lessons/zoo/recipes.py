@@ -416,3 +416,38 @@ def _lab(name: str) -> Callable[..., Recipe]:
 RECIPES.update({name: _lab(name) for name in LAB_MODELS})
 for _name in LAB_MODELS:       # the laboratory's schedules, for the training-time benchmark
     SCHEDULES[_name] = {"n_train": LAB_SCALES["laptop"].n_train, "phases": LAB_SCALES["laptop"].phases}
+
+
+# the training-pair experiments of Chapter 10 (tk_lessons.zoo.pairs)
+from .pairs import PAIR_MODELS, PAIR_N_PLAIN, PAIR_MARKED, PAIR_REPEATS, PAIR_PHASES, pair_recipe  # noqa: E402
+
+
+def _pair(name: str) -> Callable[..., Recipe]:
+    def recipe(quick: bool = False) -> Recipe:
+        return pair_recipe(name, quick)
+    recipe.__name__, recipe.__doc__ = name, pair_recipe(name, quick=True).description
+    return recipe
+
+
+RECIPES.update({name: _pair(name) for name in PAIR_MODELS})
+for _name in PAIR_MODELS:      # their schedules, for the training-time benchmark
+    SCHEDULES[_name] = {"n_train": PAIR_N_PLAIN + (2 * PAIR_REPEATS - 1) * PAIR_MARKED, "phases": PAIR_PHASES}
+
+
+_test_set_without_pairs = test_set
+
+
+def test_set(name: str, quick: bool = False) -> torch.Tensor:  # noqa: F811 - extends the function above
+    """The held-out test images (or signals) of recipe ``name``, without building the training data.
+
+    The pair recipes of Chapter 10 (:data:`~tk_lessons.zoo.pairs.PAIR_MODELS`) are tested on the
+    laboratory's plain test signals; every other name as above.
+
+    Examples
+    --------
+    >>> test_set("pairs_both").shape
+    torch.Size([100, 1, 256])
+    """
+    if name in PAIR_MODELS:
+        return lab_data("test", with_detail=False, n=4 if quick else 100).plain
+    return _test_set_without_pairs(name, quick)
