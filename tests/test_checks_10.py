@@ -1,4 +1,4 @@
-"""tk_lessons.checks.training (Chapter 10): right answers pass, wrong ones fail with a useful message.
+"""tk_lessons.checks.training_pairs (Chapter 10): right answers pass, wrong ones fail with a useful message.
 
 The references are computed here independently of the checks: group means by hand, the expected
 jittered loss by its formula in dense torch, pair counts by a double loop, shares from the shipped

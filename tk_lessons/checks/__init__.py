@@ -31,7 +31,7 @@ chapter adds its checks in a new topic module (re-exported here):
 * :mod:`~tk_lessons.checks.not_rare`: the Gaussian lower bound on a ball's probability, the
   exact probability with complex noise, the dimension where it becomes negligible, the failure
   rates of a ball test (Chapter 9);
-* :mod:`~tk_lessons.checks.training`: the minimiser of the training loss over all maps, the
+* :mod:`~tk_lessons.checks.training_pairs`: the minimiser of the training loss over all maps, the
   expected jittered loss of a linear map, near-kernel pair counts, the shares drawn by the pair
   networks (Chapter 10);
 * :mod:`~tk_lessons.checks.optimal_training`: the worst case of interpolants of a training
@@ -78,7 +78,7 @@ from .linear_maps import (adjoint, coisometry, kernel_dimension, projector, sing
 from .kernel_sizes import (average_kernel_size_function, chebyshev_three, kernel_size_function,
                            worst_case_error_function)
 from .reconstruction_maps import exact_on, reconstruction_error
-from .training import erm_outputs, jitter_loss, pair_count, pair_shares
+from .training_pairs import erm_outputs, jitter_loss, pair_count, pair_shares
 from .sparse_recovery import fista_step, lasso_optimality, soft_threshold_rule
 from .tradeoff import (cliff_interpolant_function, cliff_placement, near_kernel_size_value,
                        tradeoff_curve_values)
