@@ -500,6 +500,71 @@ def _cases_07():
     ]
 
 
+def _cases_08():
+    import torch
+
+    from tk_lessons import kernel, zoo
+    from tk_lessons.zoo import lab
+
+    A = zoo.build_operator(lab.setting().operator)
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.rand((1, 1, 256), generator=g, dtype=torch.float64)
+    t = torch.arange(256, dtype=torch.float64) / 256
+    x1 = x0 + 0.2 * torch.cos(2 * torch.pi * 40 * (t - 0.5)) * torch.exp(-((t - 0.5) / 0.03) ** 2)
+    d = float((x1 - x0).norm())
+    y0, y1 = A(x0), A(x1)
+    eta = float((y1 - y0).abs().norm())
+
+    def interpolant(y, delta):
+        return kernel.cliff_interpolant(A, x0, x1, delta)(y)
+
+    def without_factor(y, delta):                  # forgot (1 - 2 delta / d)
+        s = (torch.conj(y1 - y0) * (y - y0)).real.flatten(1).sum(dim=1) / eta**2
+        return x0 + (delta / d + s).reshape(-1, 1, 1) * (x1 - x0)
+
+    eye = torch.eye(256, dtype=torch.float64).reshape(256, 1, 256)
+    sigma = torch.linalg.svdvals(torch.view_as_real(A(eye)).reshape(256, -1).T)
+    complex_sigma = torch.linalg.svdvals(A(eye.to(torch.complex128)).reshape(256, -1).T)
+    task1 = {"interpolant": interpolant, "A": A, "x0": x0, "x1": x1, "d": d}
+    flat = {"delta_tv": 0.6 * d, "d": d, "eta": eta}
+    return [
+        ("task1_other_deltas", task1, {**task1, "interpolant": without_factor}),
+        ("task2_singular_values", {"sigma": sigma, "A": A}, {"sigma": complex_sigma, "A": A}),
+        ("task4_zero_when_flat", {**flat, "L_needed": 0.0},
+         {**flat, "L_needed": (d - 2 * flat["delta_tv"]) / eta}),          # no max(0, .)
+    ]
+
+
+def _cases_09():
+    import math
+
+    from scipy import stats
+
+    from tk_lessons import attacks
+
+    def log10_bound(n, sigma, t, r):
+        log_volume = n / 2 * math.log(math.pi) + n * math.log(r) - math.lgamma(n / 2 + 1)
+        log_density = -n / 2 * math.log(2 * math.pi * sigma**2) - (t + r) ** 2 / (2 * sigma**2)
+        return (log_volume + log_density) / math.log(10)
+
+    def with_t_minus_r(n, sigma, t, r):
+        return log10_bound(n, sigma, t, r) + ((t + r) ** 2 - (t - r) ** 2) / (2 * sigma**2 * math.log(10))
+
+    m, sigma, t, r = 3, 0.5, 1.0, 0.7
+    ball = {"m": m, "sigma": sigma, "t": t, "r": r}
+    exact = float(stats.ncx2.cdf(r**2 / sigma**2, 2 * m, t**2 / sigma**2))
+    real_count = float(stats.ncx2.cdf(r**2 / sigma**2, m, t**2 / sigma**2))     # n = m, not 2 m
+    n_star = next(n for n in range(1, 200) if attacks.gaussian_ball_log10_max(n, 1.0, 0.5)[0] < -6)
+    radii = [0.0, 0.5, 1.0, 2.0, 4.0]
+    return [
+        ("task1_other_cases", {"log10_bound": log10_bound}, {"log10_bound": with_t_minus_r}),
+        ("task2_probability", {**ball, "p": exact}, {**ball, "p": real_count}),
+        ("task3_dimension", {"n_star": n_star}, {"n_star": n_star - 1}),
+        ("task4_shape_of_the_curve", {"rates": [1.0, 0.9, 0.8, 0.5, 0.2], "radii": radii},
+         {"rates": [1.0, 0.6, 0.9, 0.5, 0.2], "radii": radii}),
+    ]
+
+
 def _cases_10():
     return [
         ("task1_shares", {"share": [0.75, 0.75, 0.5, 0.5, 0.0]}, {"share": [0.5, 0.5, 0.5, 0.5, 0.0]}),
@@ -676,6 +741,8 @@ def _cases_14():
                                          ("05_kernel_size", _cases_05),
                                          ("06_hallucinations", _cases_06),
                                          ("07_false_positives", _cases_07),
+                                         ("08_tradeoff", _cases_08),
+                                         ("09_not_rare", _cases_09),
                                          ("10_training", _cases_10),
                                          ("11_optimal_maps", _cases_11),
                                          ("12_ill_conditioned", _cases_12),
