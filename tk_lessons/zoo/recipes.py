@@ -169,9 +169,18 @@ TUMOUR_WIDTH = 1.0   # the tumour's data are 3% of its norm: visible but tiny (w
 def test_set(name: str, quick: bool = False) -> torch.Tensor:
     """The held-out test images (or signals) of recipe ``name``, without building the training data.
 
-    The shipped-model tests use it to recompute a model's recorded test metric quickly.
+    The shipped-model tests use it to recompute a model's recorded test metric quickly. The pair
+    recipes of Chapter 10 (:data:`~tk_lessons.zoo.pairs.PAIR_MODELS`) are tested on the
+    laboratory's plain test signals.
+
+    Examples
+    --------
+    >>> test_set("pairs_both").shape
+    torch.Size([100, 1, 256])
     """
     n = 4 if quick else 100
+    if name in PAIR_MODELS:     # imported at the end of this module (pairs imports from it)
+        return lab_data("test", with_detail=False, n=n).plain
     if name == "unet1d_tumour":
         return signal_dataset(100, 256, tumour_indices=(), tumour_signal=tumour(256, width=TUMOUR_WIDTH),
                               seed=1).signals[:n]
@@ -432,22 +441,3 @@ def _pair(name: str) -> Callable[..., Recipe]:
 RECIPES.update({name: _pair(name) for name in PAIR_MODELS})
 for _name in PAIR_MODELS:      # their schedules, for the training-time benchmark
     SCHEDULES[_name] = {"n_train": PAIR_N_PLAIN + (2 * PAIR_REPEATS - 1) * PAIR_MARKED, "phases": PAIR_PHASES}
-
-
-_test_set_without_pairs = test_set
-
-
-def test_set(name: str, quick: bool = False) -> torch.Tensor:  # noqa: F811 - extends the function above
-    """The held-out test images (or signals) of recipe ``name``, without building the training data.
-
-    The pair recipes of Chapter 10 (:data:`~tk_lessons.zoo.pairs.PAIR_MODELS`) are tested on the
-    laboratory's plain test signals; every other name as above.
-
-    Examples
-    --------
-    >>> test_set("pairs_both").shape
-    torch.Size([100, 1, 256])
-    """
-    if name in PAIR_MODELS:
-        return lab_data("test", with_detail=False, n=4 if quick else 100).plain
-    return _test_set_without_pairs(name, quick)
