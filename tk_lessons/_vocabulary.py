@@ -428,6 +428,7 @@ SPECIFIC: dict[str, str] = {
     "long_n_iter": "steps of the continuation that checks a search's convergence",
     "fp_share": "share of the detail drawn on plain signals under the false-positive perturbation",
     "fn_share": "share of the detail left on detail signals under the false-negative perturbation",
+    "level_lipschitz": "per level, ||Psi(y + e) - Psi(y)|| / ||e|| of the worst perturbation found there: a certified bound",
     "key": "a record column, 'class/method' (e.g. 'detail/TV')",
     # the accuracy-stability trade-off (tk_lessons.kernel.cliff, tk_lessons.records.ch08_tv_family)
     "distance": "the distance ||x_0 - x_1|| of the two points of a two-point class",
