@@ -23,27 +23,9 @@ import torch
 
 from .. import _validate
 from ..operators import LinearOperator
+from .approximate_sizes import _distances, _flat   # pairwise distances; rows of float64 reals
 
 __all__ = ["near_kernel_size", "noisy_tradeoff_bound", "cliff_error", "cliff_interpolant"]
-
-
-def _flat(t: torch.Tensor) -> torch.Tensor:
-    """Rows of float64 reals (a complex entry counts as two reals)."""
-    t = t.detach().reshape(t.shape[0], -1)
-    if t.is_complex():
-        t = torch.view_as_real(t.to(torch.complex128)).reshape(t.shape[0], -1)
-    return t.to(torch.float64)
-
-
-def _distances(A: LinearOperator, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """All ``||x_i - x_j||`` and ``||A x_i - A x_j||`` (float64, CPU)."""
-    _validate.operator("A", A)
-    _validate.tensor("X", X)
-    if X.ndim < 2 or X.shape[0] < 2:
-        raise ValueError(f"X must be a batch of at least two images, got shape {tuple(X.shape)}")
-    with torch.no_grad():
-        U, V = _flat(X).cpu(), _flat(A(X)).cpu()
-    return torch.cdist(U, U), torch.cdist(V, V)
 
 
 def near_kernel_size(A: LinearOperator, X: torch.Tensor, eta: float) -> float:

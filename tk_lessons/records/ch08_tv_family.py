@@ -33,9 +33,10 @@ from typing import Any, Callable
 
 import torch
 
-from .. import _validate, attacks, solvers
+from .. import _validate, attacks
 from ..zoo import build_operator
 from ..zoo import lab as laboratory_setting
+from ..zoo import laboratory
 from . import save
 
 __all__ = ["NAME", "LAMS", "STEPS", "RESTARTS", "SIGNALS", "TV_N_ITER", "LIPSCHITZ_EPS", "tv_map", "signals",
@@ -67,11 +68,7 @@ def tv_map(lam: float, A: Any = None, n_iter: int = TV_N_ITER) -> Callable[[torc
     lam = _validate.positive("lam", lam)
     n_iter = _validate.positive_int("n_iter", n_iter)
     A = build_operator(laboratory_setting.setting().operator) if A is None else A
-
-    def tv(y: torch.Tensor) -> torch.Tensor:
-        return solvers.tv(A, y, lam, n_iter=n_iter, real=True)
-    tv.A = A                                    # type: ignore[attr-defined]
-    return tv
+    return laboratory._tv_map(A, lam, n_iter)
 
 
 def signals(n: int = SIGNALS) -> torch.Tensor:

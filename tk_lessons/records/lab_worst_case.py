@@ -45,7 +45,7 @@ from typing import Any, Callable
 
 import torch
 
-from .. import _validate, attacks, metrics, solvers
+from .. import _validate, attacks, metrics
 from ..zoo import lab as laboratory_setting
 from ..zoo import laboratory, registry
 from . import RECORDS_DIR, info, save
@@ -243,12 +243,7 @@ def maps(cls: str, lam: float, tv_n_iter: int, *, weights_dir: Any = None,
     _validate.choice("cls", cls, ("detail", "control"))
     models = list(NETWORKS) if cls == "detail" else ["lab_control"]
     out: dict[str, Callable] = {m: registry.load(m, device=device, weights_dir=weights_dir) for m in models}
-    A = out[models[0]].A
-
-    def tv(v: torch.Tensor) -> torch.Tensor:
-        return solvers.tv(A, v, lam, n_iter=tv_n_iter, real=True)
-    tv.A = A                                    # type: ignore[attr-defined]
-    out["TV"] = tv
+    out["TV"] = laboratory._tv_map(out[models[0]].A, lam, tv_n_iter)
     return out
 
 

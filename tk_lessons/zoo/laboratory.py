@@ -179,9 +179,11 @@ def _check_models(models: Any) -> list[str]:
     return list(models)
 
 
-def _tv_map(A: Any, lam: float) -> Callable[[torch.Tensor], torch.Tensor]:
+def _tv_map(A: Any, lam: float, n_iter: int = TV_N_ITER) -> Callable[[torch.Tensor], torch.Tensor]:
+    """TV with weight ``lam`` and ``n_iter`` ADMM iterations on ``A``, as a map with ``.A``."""
     def tv(y: torch.Tensor) -> torch.Tensor:
-        return solvers.tv(A, y, lam, n_iter=TV_N_ITER, real=True)
+        return solvers.tv(A, y, lam, n_iter=n_iter, real=True)
+    tv.A = A                                    # type: ignore[attr-defined]
     return tv
 
 

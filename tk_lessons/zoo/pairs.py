@@ -394,8 +394,8 @@ def near_kernel_pairs(A: Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor
     gap = _validate.positive("gap", gap, allow_zero=True)
     chunk = _validate.positive_int("chunk", chunk)
     with torch.no_grad():
-        Y = torch.view_as_real(A(X).to(torch.complex128)).reshape(X.shape[0], -1) if torch.is_complex(A(X[:1])) \
-            else A(X).reshape(X.shape[0], -1).double()
+        Y = A(X)
+    Y = (torch.view_as_real(Y.to(torch.complex128)) if Y.is_complex() else Y.double()).reshape(X.shape[0], -1)
     Xf = X.reshape(X.shape[0], -1).double()
     n = Xf.shape[0]
     count = 0
