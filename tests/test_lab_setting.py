@@ -179,3 +179,19 @@ def test_fraction_and_norm_name_a_wrong_argument():
         lab.visible_fraction(A, [0.0] * 256)
     with pytest.raises(TypeError, match="X must be a torch.Tensor"):
         lab.mean_data_norm(A, None)
+
+
+def test_tv_map_is_solvers_tv_on_the_laboratory_operator_and_checks_its_weight():
+    from tk_lessons import solvers
+    from tk_lessons.zoo import build_operator
+
+    tv = lab.tv_map(0.01, n_iter=20)
+    A = build_operator(lab.setting().operator)
+    x = lab.lab_data("test", n=2).signals
+    expected = solvers.tv(A, A(x), 0.01, n_iter=20, real=True)
+    assert torch.allclose(tv(tv.A(x)), expected)
+    assert not torch.allclose(lab.tv_map(0.1, n_iter=20)(A(x)), expected)
+    with pytest.raises(ValueError, match="lam"):
+        lab.tv_map(0.0)
+    with pytest.raises(ValueError, match="n_iter"):
+        lab.tv_map(0.01, n_iter=0)

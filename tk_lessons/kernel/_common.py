@@ -10,7 +10,7 @@ import torch
 
 from .. import _validate
 
-__all__ = ["cast_like", "check_batch", "check_tol", "double"]
+__all__ = ["cast_like", "check_batch", "check_tol", "double", "flat_rows", "pairwise_distances"]
 
 
 def check_batch(name: str, t: object, shape: tuple[int, ...], complex_: bool) -> torch.Tensor:
@@ -45,3 +45,22 @@ def cast_like(out: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     if out.is_complex() and not v.is_complex():
         return out.to(torch.complex128 if v.dtype == torch.float64 else torch.complex64)
     return out.to(v.dtype)
+
+
+def flat_rows(t: torch.Tensor) -> torch.Tensor:
+    """Rows of float64 reals, one per sample (a complex entry counts as two reals)."""
+    t = t.detach().reshape(t.shape[0], -1)
+    if t.is_complex():
+        t = torch.view_as_real(t.to(torch.complex128)).reshape(t.shape[0], -1)
+    return t.to(torch.float64)
+
+
+def pairwise_distances(A, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """All ``||x_i - x_j||`` and ``||A x_i - A x_j||`` of a finite class ``X`` (float64, CPU)."""
+    _validate.operator("A", A)
+    _validate.tensor("X", X)
+    if X.ndim < 2 or X.shape[0] < 2:
+        raise ValueError(f"X must be a batch of at least two images, got shape {tuple(X.shape)}")
+    with torch.no_grad():
+        U, V = flat_rows(X).cpu(), flat_rows(A(X)).cpu()
+    return torch.cdist(U, U), torch.cdist(V, V)

@@ -26,29 +26,11 @@ import torch
 
 from .. import _validate
 from ..operators import LinearOperator
+from ._common import flat_rows, pairwise_distances
 from .approximation import ApproximateKernel
 
 __all__ = ["LevelKernelSize", "level_kernel_size", "tradeoff_bound", "tradeoff_lipschitz",
            "tikhonov_gains", "svd_tikhonov", "span_fraction"]
-
-
-def _flat(t: torch.Tensor) -> torch.Tensor:
-    """Rows of float64 reals (a complex entry counts as two reals)."""
-    t = t.detach().reshape(t.shape[0], -1)
-    if t.is_complex():
-        t = torch.view_as_real(t.to(torch.complex128)).reshape(t.shape[0], -1)
-    return t.to(torch.float64)
-
-
-def _distances(A: LinearOperator, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """All ``||x_i - x_j||`` and ``||A x_i - A x_j||`` (float64, CPU)."""
-    _validate.operator("A", A)
-    _validate.tensor("X", X)
-    if X.ndim < 2 or X.shape[0] < 2:
-        raise ValueError(f"X must be a batch of at least two images, got shape {tuple(X.shape)}")
-    with torch.no_grad():
-        U, V = _flat(X).cpu(), _flat(A(X)).cpu()
-    return torch.cdist(U, U), torch.cdist(V, V)
 
 
 @dataclass
@@ -109,7 +91,7 @@ def level_kernel_size(A: LinearOperator, X: torch.Tensor, tau: float) -> LevelKe
     True
     """
     tau = _validate.positive("tau", tau, allow_zero=True)
-    D, E = _distances(A, X)
+    D, E = pairwise_distances(A, X)
     n = D.shape[0]
     ok = (E <= tau * D + 1e-9 * D) & ~torch.eye(n, dtype=torch.bool)
     if not bool(ok.any()):
@@ -140,7 +122,7 @@ def tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float) -> float:
     1.35
     """
     L = _validate.positive("L", L, allow_zero=True)
-    D, E = _distances(A, X)
+    D, E = pairwise_distances(A, X)
     return round(float((D - L * E).max().clamp(min=0.0)) / 2, 12)
 
 
@@ -163,7 +145,7 @@ def tradeoff_lipschitz(A: LinearOperator, X: torch.Tensor, delta: float) -> floa
     66.666667
     """
     delta = _validate.positive("delta", delta, allow_zero=True)
-    D, E = _distances(A, X)
+    D, E = pairwise_distances(A, X)
     seen = E > 0
     if not bool(seen.any()):
         raise ValueError("the data of X are all equal: no pair bounds a Lipschitz constant")
@@ -245,7 +227,7 @@ def span_fraction(subspace: ApproximateKernel, z: torch.Tensor) -> torch.Tensor:
     if not isinstance(subspace, ApproximateKernel):
         raise TypeError(f"subspace must be an ApproximateKernel, got {type(subspace).__name__}")
     _validate.tensor("z", z)
-    norm = _flat(z).norm(dim=1)
+    norm = flat_rows(z).norm(dim=1)
     if bool((norm == 0).any()):
         raise ValueError("z must hold nonzero vectors (a zero vector has no share)")
-    return _flat(subspace.project(z)).norm(dim=1) / norm
+    return flat_rows(subspace.project(z)).norm(dim=1) / norm

@@ -23,7 +23,7 @@ import torch
 
 from .. import _validate
 from ..operators import LinearOperator
-from .approximate_sizes import _distances, _flat   # pairwise distances; rows of float64 reals
+from ._common import flat_rows, pairwise_distances
 
 __all__ = ["near_kernel_size", "noisy_tradeoff_bound", "cliff_error", "cliff_interpolant"]
 
@@ -62,7 +62,7 @@ def near_kernel_size(A: LinearOperator, X: torch.Tensor, eta: float) -> float:
     0.0
     """
     eta = _validate.positive("eta", eta, allow_zero=True)
-    D, E = _distances(A, X)
+    D, E = pairwise_distances(A, X)
     ok = E <= eta
     return float(torch.where(ok, D, torch.zeros_like(D)).max())
 
@@ -117,7 +117,7 @@ def noisy_tradeoff_bound(A: LinearOperator, X: torch.Tensor, L: float, *, eps: f
     L = float(L)
     if math.isnan(L) or L < 0:
         raise ValueError(f"L must be >= 0 (math.inf allowed), got {L!r}")
-    D, E = _distances(A, X)
+    D, E = pairwise_distances(A, X)
     n = D.shape[0]
     if isinstance(eps, torch.Tensor):
         radii = eps.detach().to(torch.float64).cpu().reshape(-1)
@@ -204,9 +204,9 @@ def cliff_interpolant(A: LinearOperator, x: torch.Tensor, x_prime: torch.Tensor,
     x1 = _validate.tensor("x_prime", x_prime).reshape(1, *A.domain_shape)
     with torch.no_grad():
         y0, y1 = A(x0), A(x1)
-    d = float(_flat(x1 - x0).norm())
+    d = float(flat_rows(x1 - x0).norm())
     dy = (y1 - y0).reshape(-1)
-    eta = float(_flat(y1 - y0).norm())
+    eta = float(flat_rows(y1 - y0).norm())
     if eta == 0.0:
         raise ValueError("x and x_prime have the same data: no map tells them apart (choose two points "
                          "with A x != A x_prime)")

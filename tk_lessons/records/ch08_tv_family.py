@@ -36,7 +36,6 @@ import torch
 from .. import _validate, attacks
 from ..zoo import build_operator
 from ..zoo import lab as laboratory_setting
-from ..zoo import laboratory
 from . import save
 
 __all__ = ["NAME", "LAMS", "STEPS", "RESTARTS", "SIGNALS", "TV_N_ITER", "LIPSCHITZ_EPS", "tv_map", "signals",
@@ -65,10 +64,7 @@ def tv_map(lam: float, A: Any = None, n_iter: int = TV_N_ITER) -> Callable[[torc
     >>> tuple(tv(tv.A(x)).shape)
     (2, 1, 256)
     """
-    lam = _validate.positive("lam", lam)
-    n_iter = _validate.positive_int("n_iter", n_iter)
-    A = build_operator(laboratory_setting.setting().operator) if A is None else A
-    return laboratory._tv_map(A, lam, n_iter)
+    return laboratory_setting.tv_map(lam, A, n_iter)
 
 
 def signals(n: int = SIGNALS) -> torch.Tensor:

@@ -243,7 +243,7 @@ def maps(cls: str, lam: float, tv_n_iter: int, *, weights_dir: Any = None,
     _validate.choice("cls", cls, ("detail", "control"))
     models = list(NETWORKS) if cls == "detail" else ["lab_control"]
     out: dict[str, Callable] = {m: registry.load(m, device=device, weights_dir=weights_dir) for m in models}
-    out["TV"] = laboratory._tv_map(out[models[0]].A, lam, tv_n_iter)
+    out["TV"] = laboratory_setting.tv_map(lam, out[models[0]].A, tv_n_iter)
     return out
 
 

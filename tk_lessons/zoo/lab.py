@@ -48,7 +48,7 @@ from .. import _validate
 from ..data import EllipsesDataset, piecewise_polynomial
 from ..networks import as_tensor
 
-__all__ = ["LabSetting", "LabData", "SCALES", "LAB_MODELS", "setting", "details", "lab_data", "visible_fraction",
+__all__ = ["LabSetting", "LabData", "SCALES", "LAB_MODELS", "setting", "details", "lab_data", "tv_map", "visible_fraction",
            "mean_data_norm", "lab_recipe", "lab_test", "detail_drawn", "detail_share", "DETAIL_FREQUENCY", "DETAIL_WIDTH", "DETAIL_AMPLITUDE", "DETAIL_PROBABILITY"]
 
 #: The detail's frequency in cycles per unit length (the band edge of 25 % low-pass data is 32).
@@ -267,6 +267,32 @@ def lab_data(part: str, lab_setting: LabSetting | None = None, *, with_detail: b
         return LabData(plain, plain, torch.zeros_like(plain), torch.zeros(n, dtype=torch.bool))
     d, on = details(n, lab.size, seed=10 + seed)
     return LabData(plain + d, plain, d, on)
+
+
+def tv_map(lam: float, A: Any = None, n_iter: int | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+    """TV with weight ``lam`` as a map of the data, carrying its operator as ``.A``.
+
+    ``solvers.tv`` (ADMM) with ``n_iter`` iterations (default: the laptop setting's ``tv_n_iter``)
+    on ``A`` (default: the laptop setting's operator). The laboratory's table, its attack records
+    and Chapter 8 all build TV here, so that they differentiate the same map.
+
+    Examples
+    --------
+    >>> tv = tv_map(0.01)
+    >>> x = lab_data("test", n=2).signals
+    >>> tuple(tv(tv.A(x)).shape)
+    (2, 1, 256)
+    """
+    from .. import solvers
+    from .registry import build_operator
+    lam = _validate.positive("lam", lam)
+    n_iter = SCALES["laptop"].tv_n_iter if n_iter is None else _validate.positive_int("n_iter", n_iter)
+    A = build_operator(SCALES["laptop"].operator) if A is None else A
+
+    def tv(y: torch.Tensor) -> torch.Tensor:
+        return solvers.tv(A, y, lam, n_iter=n_iter, real=True)
+    tv.A = A                                    # type: ignore[attr-defined]
+    return tv
 
 
 def visible_fraction(A: Callable[[torch.Tensor], torch.Tensor], d: torch.Tensor) -> torch.Tensor:

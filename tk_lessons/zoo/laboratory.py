@@ -33,9 +33,10 @@ from typing import Any, Callable
 
 import torch
 
-from .. import _validate, attacks, metrics, solvers
+from .. import _validate, attacks, metrics
 from .._batch import norm
 from . import recipes, registry
+from .lab import tv_map
 
 __all__ = ["LabTable", "measure", "compare", "format_table", "main", "TV_N_ITER", "EPS", "QUICK"]
 
@@ -177,14 +178,6 @@ def _check_models(models: Any) -> list[str]:
             raise ValueError(f"models must share one operator to be compared in one table: {models[0]!r} "
                              f"has {operator}, {name!r} has {other}")
     return list(models)
-
-
-def _tv_map(A: Any, lam: float, n_iter: int = TV_N_ITER) -> Callable[[torch.Tensor], torch.Tensor]:
-    """TV with weight ``lam`` and ``n_iter`` ADMM iterations on ``A``, as a map with ``.A``."""
-    def tv(y: torch.Tensor) -> torch.Tensor:
-        return solvers.tv(A, y, lam, n_iter=n_iter, real=True)
-    tv.A = A                                    # type: ignore[attr-defined]
-    return tv
 
 
 def _attack_level(recon: Callable, y: torch.Tensor, x: torch.Tensor, level: float, effort: dict[str, Any],
@@ -365,7 +358,7 @@ def measure(models: list[str] | str, *, tv: bool = True, lam: float | None = Non
     maps: dict[str, Callable] = {name: registry.load(name, device=device) for name in models}
     A = maps[models[0]].A
     if tv:
-        maps["TV"] = _tv_map(A, lam)
+        maps["TV"] = tv_map(lam, A, TV_N_ITER)
     x = recipes.test_set(models[0], quick=samples <= 4)[:samples].to(device)
     return compare(maps, x, A(x), eps=eps, lipschitz_eps=lipschitz_eps, n_iter=n_iter, restarts=restarts,
                    seed=seed, optimizer=optimizer, lr=lr, lam=lam, progress=progress)
